@@ -1,0 +1,227 @@
+package layer
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"sort"
+	"strings"
+)
+
+// Kind is the type of a tree node.
+type Kind uint8
+
+// Node kinds.
+const (
+	KindDir Kind = iota + 1
+	KindFile
+	KindSymlink
+)
+
+// Limits bound what one tree may hold. Zero fields take the defaults.
+type Limits struct {
+	// MaxFileSize is the largest wanted file whose contents are kept
+	// (default 512 MiB). A larger file is recorded as a failure.
+	MaxFileSize int64
+	// MaxCaptured is the total of wanted file contents kept at once
+	// (default 2 GiB).
+	MaxCaptured int64
+	// MaxEntries is the most tar entries one layer may hold (default 10 million).
+	MaxEntries int
+	// MaxPathLen is the longest entry name accepted (default 4096 bytes).
+	MaxPathLen int
+}
+
+// DefaultLimits are the limits applied when a field of Limits is zero.
+var DefaultLimits = Limits{
+	MaxFileSize: 512 << 20,
+	MaxCaptured: 2 << 30,
+	MaxEntries:  10_000_000,
+	MaxPathLen:  4096,
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxFileSize <= 0 {
+		l.MaxFileSize = DefaultLimits.MaxFileSize
+	}
+	if l.MaxCaptured <= 0 {
+		l.MaxCaptured = DefaultLimits.MaxCaptured
+	}
+	if l.MaxEntries <= 0 {
+		l.MaxEntries = DefaultLimits.MaxEntries
+	}
+	if l.MaxPathLen <= 0 {
+		l.MaxPathLen = DefaultLimits.MaxPathLen
+	}
+	return l
+}
+
+type node struct {
+	kind     Kind
+	layer    int    // index of the layer that last wrote this node
+	link     string // symlink target
+	data     []byte // contents of a wanted file
+	size     int64
+	mode     uint32
+	children map[string]*node
+}
+
+// Tree is the squashed filesystem of the layers applied so far.
+type Tree struct {
+	root     *node
+	limits   Limits
+	captured int64
+	// Problems collects entries that were refused or files that could not
+	// be kept, in the order met.
+	Problems []Problem
+}
+
+// Problem is one entry of one layer that was refused or could not be kept.
+type Problem struct {
+	Layer int
+	Path  string
+	Err   error
+}
+
+func (p Problem) Error() string { return fmt.Sprintf("layer %d: %s: %v", p.Layer, p.Path, p.Err) }
+
+// ErrEscapesRoot marks an entry whose name or link would leave the root.
+var ErrEscapesRoot = errors.New("entry name escapes the image root")
+
+// NewTree returns an empty tree.
+func NewTree(limits Limits) *Tree {
+	return &Tree{
+		root:   &node{kind: KindDir, layer: -1, children: map[string]*node{}},
+		limits: limits.withDefaults(),
+	}
+}
+
+// CleanName normalises a tar entry name to a slash-separated path relative
+// to the root ("./etc/os-release", "/etc/os-release" and "etc//os-release"
+// all become "etc/os-release"). It returns "" for the root itself and
+// ErrEscapesRoot for a name that climbs above the root.
+func CleanName(name string) (string, error) {
+	if strings.IndexByte(name, 0) >= 0 {
+		return "", errors.New("entry name contains a NUL byte")
+	}
+	// Climbing is judged on the name as written, before cleaning, so that
+	// "a/../../etc/passwd" is refused rather than silently clamped.
+	depth := 0
+	for _, part := range strings.Split(strings.TrimLeft(name, "/"), "/") {
+		switch part {
+		case "", ".":
+		case "..":
+			depth--
+			if depth < 0 {
+				return "", ErrEscapesRoot
+			}
+		default:
+			depth++
+		}
+	}
+	p := path.Clean("/" + name)
+	p = strings.TrimPrefix(p, "/")
+	return p, nil
+}
+
+// lookupParent returns the directory node that holds name, creating missing
+// directories (owned by layer) on the way when create is set. An ancestor
+// that is not a directory is replaced by one when create is set: the entry
+// being applied proves that a directory stands there now.
+func (t *Tree) lookupParent(name string, layer int, create bool) (*node, string) {
+	dir, base := path.Split(name)
+	n := t.root
+	if dir == "" {
+		return n, base
+	}
+	for _, part := range strings.Split(strings.TrimSuffix(dir, "/"), "/") {
+		child := n.children[part]
+		if child == nil || child.kind != KindDir {
+			if !create {
+				return nil, base
+			}
+			if child != nil {
+				t.release(child)
+			}
+			child = &node{kind: KindDir, layer: layer, mode: 0o755, children: map[string]*node{}}
+			n.children[part] = child
+		}
+		n = child
+	}
+	return n, base
+}
+
+// release forgets the captured bytes of a subtree that is being dropped.
+func (t *Tree) release(n *node) {
+	if n.data != nil {
+		t.captured -= int64(len(n.data))
+		n.data = nil
+	}
+	for _, c := range n.children {
+		t.release(c)
+	}
+}
+
+// removeLower drops from n's subtree every node written by a layer below
+// layer, keeping what layer itself wrote.
+func (t *Tree) removeLower(n *node, layer int) {
+	for name, c := range n.children {
+		if c.layer < layer {
+			t.release(c)
+			delete(n.children, name)
+			continue
+		}
+		if c.kind == KindDir {
+			t.removeLower(c, layer)
+		}
+	}
+}
+
+func (t *Tree) capture(n *node, r io.Reader, size int64) error {
+	if size > t.limits.MaxFileSize {
+		return fmt.Errorf("file is %d bytes, more than the limit of %d kept for analysis", size, t.limits.MaxFileSize)
+	}
+	if t.captured+size > t.limits.MaxCaptured {
+		return fmt.Errorf("keeping %d more bytes would pass the limit of %d bytes held for analysis", size, t.limits.MaxCaptured)
+	}
+	buf := make([]byte, size)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return fmt.Errorf("reading contents: %w", err)
+	}
+	n.data = buf
+	t.captured += size
+	return nil
+}
+
+// Layer returns the index of the layer that last wrote the file at name
+// (links followed), or -1 when there is none.
+func (t *Tree) Layer(name string) int {
+	n, err := t.lookup(name, true)
+	if err != nil || n == nil {
+		return -1
+	}
+	return n.layer
+}
+
+// Walk calls fn for every node under the root in lexical order, with links
+// not followed. It exists for tests and diagnostics.
+func (t *Tree) Walk(fn func(name string, kind Kind, link string, captured bool)) {
+	var walk func(prefix string, n *node)
+	walk = func(prefix string, n *node) {
+		names := make([]string, 0, len(n.children))
+		for k := range n.children {
+			names = append(names, k)
+		}
+		sort.Strings(names)
+		for _, k := range names {
+			c := n.children[k]
+			p := path.Join(prefix, k)
+			fn(p, c.kind, c.link, c.data != nil)
+			if c.kind == KindDir {
+				walk(p, c)
+			}
+		}
+	}
+	walk("", t.root)
+}
