@@ -1,0 +1,131 @@
+package source
+
+import (
+	"bufio"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+)
+
+// MaxSpool bounds what a source writes to its temporary directory for one
+// image (a decompressed archive or a daemon export).
+const MaxSpool = 64 << 30
+
+// splitPathSuffix splits "PATH[:SUFFIX]" where PATH is an existing file or
+// directory; the suffix may itself contain colons (a repo:tag).
+func splitPathSuffix(s string) (string, string, error) {
+	if _, err := os.Stat(s); err == nil {
+		return s, "", nil
+	}
+	for i := strings.Index(s, ":"); i >= 0; {
+		if _, err := os.Stat(s[:i]); err == nil {
+			return s[:i], s[i+1:], nil
+		}
+		j := strings.Index(s[i+1:], ":")
+		if j < 0 {
+			break
+		}
+		i += j + 1
+	}
+	if i := strings.Index(s, "@"); i >= 0 {
+		if _, err := os.Stat(s[:i]); err == nil {
+			return s[:i], s[i:], nil
+		}
+	}
+	_, err := os.Stat(s)
+	return "", "", err
+}
+
+// openArchive opens a docker save tarball, plain or gzip-compressed, in the
+// legacy layout or the Docker 25 one that also carries an OCI layout.
+// "PATH:REPO:TAG" picks one image from an archive holding several.
+func openArchive(ref string, opts Options) (*Image, error) {
+	path, tagStr, err := splitPathSuffix(ref)
+	if err != nil {
+		return nil, fmt.Errorf("docker-archive %s: %w", ref, err)
+	}
+	img := &Image{Kind: KindDockerArchive, Name: path}
+	plain, cleanup, err := decompressed(path, opts.TempDir)
+	if err != nil {
+		return nil, err
+	}
+	if cleanup != nil {
+		img.cleanup = append(img.cleanup, cleanup)
+	}
+	var tag *name.Tag
+	if tagStr != "" {
+		t, err := name.NewTag(tagStr)
+		if err != nil {
+			img.Close()
+			return nil, fmt.Errorf("docker-archive %s: tag %q: %w", path, tagStr, err)
+		}
+		tag = &t
+	}
+	v1img, err := tarball.ImageFromPath(plain, tag)
+	if err != nil {
+		img.Close()
+		return nil, fmt.Errorf("docker-archive %s: %w", path, err)
+	}
+	img.Image = v1img
+	if err := fillIDs(img); err != nil {
+		img.Close()
+		return nil, fmt.Errorf("docker-archive %s: %w", path, err)
+	}
+	img.Digest = "" // an archive has no registry manifest digest
+	return img, nil
+}
+
+// decompressed returns a path to the plain tar: path itself, or a temporary
+// file holding its gunzipped bytes.
+func decompressed(path, tempDir string) (string, func(), error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", nil, err
+	}
+	defer f.Close()
+	br := bufio.NewReader(f)
+	magic, _ := br.Peek(2)
+	if len(magic) < 2 || magic[0] != 0x1f || magic[1] != 0x8b {
+		return path, nil, nil
+	}
+	zr, err := gzip.NewReader(br)
+	if err != nil {
+		return "", nil, fmt.Errorf("docker-archive %s: %w", path, err)
+	}
+	tmp, err := os.CreateTemp(tempDir, "archive-*.tar")
+	if err != nil {
+		return "", nil, fmt.Errorf("docker-archive %s: spooling: %w", path, err)
+	}
+	cleanup := func() { tmp.Close(); os.Remove(tmp.Name()) }
+	n, err := io.Copy(tmp, io.LimitReader(zr, MaxSpool+1))
+	if err == nil && n > MaxSpool {
+		err = fmt.Errorf("inflates to more than %d bytes", int64(MaxSpool))
+	}
+	if err == nil {
+		err = tmp.Close()
+	}
+	if err != nil {
+		cleanup()
+		return "", nil, fmt.Errorf("docker-archive %s: decompressing: %w", path, err)
+	}
+	return tmp.Name(), cleanup, nil
+}
+
+func fillIDs(img *Image) error {
+	cfg, err := img.Image.ConfigName()
+	if err != nil {
+		return err
+	}
+	img.ImageID = cfg.String()
+	d, err := img.Image.Digest()
+	if err != nil {
+		return err
+	}
+	img.Digest = d.String()
+	return nil
+}
