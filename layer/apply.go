@@ -25,6 +25,11 @@ type Applied struct {
 	// Touched is set when the layer added, replaced or removed a wanted
 	// file (or a link at a wanted path), so that extractors must look again.
 	Touched bool
+	// Paths are the wanted paths the layer wrote; Removed is set when it
+	// removed or hid kept files (by whiteout or by replacing a directory),
+	// which any extractor may care about.
+	Paths   []string
+	Removed bool
 }
 
 // Apply reads one layer as an uncompressed tar stream and applies it on top
@@ -67,7 +72,19 @@ func (t *Tree) Apply(ctx context.Context, index int, r io.Reader, wants Wants) (
 		if err != nil {
 			t.problem(index, name, err)
 		}
-		res.Touched = res.Touched || touched
+		res.note(name, touched, wants)
+	}
+}
+
+func (res *Applied) note(name string, touched bool, wants Wants) {
+	if !touched {
+		return
+	}
+	res.Touched = true
+	if wants(name) {
+		res.Paths = append(res.Paths, name)
+	} else {
+		res.Removed = true
 	}
 }
 

@@ -38,7 +38,7 @@ func (t *Tree) ApplyDir(ctx context.Context, index int, root string, wants Wants
 		if err != nil {
 			t.problem(index, name, err)
 		}
-		res.Touched = res.Touched || touched
+		res.note(name, touched, wants)
 		return nil
 	})
 	if err != nil {

@@ -1,0 +1,324 @@
+// Package scan runs the inventory stage of lading: it streams an image's
+// layers, in order and once each, into a squashed tree, runs the extractors
+// whenever a layer changed the files they read, and attributes each package
+// to the layer, and the history instruction, that brought it.
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"sort"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/lading-dev/lading/extract"
+	"github.com/lading-dev/lading/image/source"
+	"github.com/lading-dev/lading/inventory"
+	"github.com/lading-dev/lading/layer"
+)
+
+// Options configure an inventory run.
+type Options struct {
+	// Extractors are run on the files they want.
+	Extractors []extract.Extractor
+	// DetectOS identifies the distribution from the kept files; OSWants
+	// names the files it reads.
+	DetectOS func(fs.FS) (*inventory.Distro, error)
+	OSWants  func(string) bool
+	// TempDir is scratch space inside the cache directory.
+	TempDir string
+	// Limits bound the layer walk.
+	Limits layer.Limits
+	// Progress, when set, is told about each layer as it is read.
+	Progress func(ev LayerEvent)
+}
+
+// LayerEvent reports progress through the layers.
+type LayerEvent struct {
+	Index, Count int
+	DiffID       string
+	Size         int64 // compressed size, when known
+	Done         bool
+}
+
+// Layer describes one layer of the scanned image.
+type Layer struct {
+	Index     int    `json:"-"`
+	DiffID    string `json:"diff_id"`
+	Digest    string `json:"digest,omitempty"`
+	Size      int64  `json:"size,omitempty"`
+	CreatedBy string `json:"created_by"`
+}
+
+// Problem is a file or entry that could not be read; the scan went on.
+type Problem struct {
+	Path  string `json:"path"`
+	Layer string `json:"layer,omitempty"`
+	Error string `json:"error"`
+}
+
+// Result is the inventory of an image or directory.
+type Result struct {
+	Distro   *inventory.Distro
+	Layers   []Layer
+	Packages []*inventory.Package
+	Problems []Problem
+}
+
+// Run builds the inventory of img.
+func Run(ctx context.Context, img *source.Image, opts Options) (*Result, error) {
+	r := &runner{opts: opts, tree: layer.NewTree(opts.Limits), since: map[string]map[string]int{}, last: map[string][]*inventory.Package{}}
+	if img.Image == nil {
+		if err := r.dir(ctx, img.Dir); err != nil {
+			return nil, err
+		}
+	} else if err := r.image(ctx, img.Image); err != nil {
+		return nil, err
+	}
+	return r.finish(), nil
+}
+
+type runner struct {
+	opts   Options
+	tree   *layer.Tree
+	layers []Layer
+	distro *inventory.Distro
+	// since maps extractor → package key → index of the layer from which
+	// on the package has been present unchanged.
+	since    map[string]map[string]int
+	last     map[string][]*inventory.Package
+	problems []Problem
+}
+
+func (r *runner) wants(name string) bool {
+	if r.opts.OSWants != nil && r.opts.OSWants(name) {
+		return true
+	}
+	for _, e := range r.opts.Extractors {
+		if e.Wants(name) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *runner) dir(ctx context.Context, root string) error {
+	r.layers = []Layer{{Index: 0}}
+	res, err := r.tree.ApplyDir(ctx, 0, root, r.wants)
+	if err != nil {
+		return err
+	}
+	return r.extract(ctx, 0, res)
+}
+
+func (r *runner) image(ctx context.Context, img v1.Image) error {
+	layers, err := img.Layers()
+	if err != nil {
+		return fmt.Errorf("listing layers: %w", err)
+	}
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		return fmt.Errorf("reading image config: %w", err)
+	}
+	history := layerHistory(cfg, len(layers))
+	for i, l := range layers {
+		info := Layer{Index: i, CreatedBy: history[i]}
+		if d, err := l.DiffID(); err == nil {
+			info.DiffID = d.String()
+		}
+		if d, err := l.Digest(); err == nil {
+			info.Digest = d.String()
+		}
+		if s, err := l.Size(); err == nil {
+			info.Size = s
+		}
+		r.layers = append(r.layers, info)
+		if r.opts.Progress != nil {
+			r.opts.Progress(LayerEvent{Index: i, Count: len(layers), DiffID: info.DiffID, Size: info.Size})
+		}
+		res, err := r.applyLayer(ctx, i, l)
+		if err != nil {
+			return fmt.Errorf("layer %d (%s): %w", i+1, info.DiffID, err)
+		}
+		if err := r.extract(ctx, i, res); err != nil {
+			return err
+		}
+		if r.opts.Progress != nil {
+			r.opts.Progress(LayerEvent{Index: i, Count: len(layers), DiffID: info.DiffID, Size: info.Size, Done: true})
+		}
+	}
+	return nil
+}
+
+func (r *runner) applyLayer(ctx context.Context, i int, l v1.Layer) (layer.Applied, error) {
+	rc, err := l.Uncompressed()
+	if err != nil {
+		return layer.Applied{}, err
+	}
+	defer rc.Close()
+	res, err := r.tree.Apply(ctx, i, rc, r.wants)
+	if err != nil {
+		return res, err
+	}
+	// Drain what follows the tar end marker so that a digest check on the
+	// compressed stream sees every byte.
+	if _, err := io.Copy(io.Discard, rc); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// layerHistory maps each layer to the history instruction that created it:
+// the history entries that are not marked empty_layer, in order.
+func layerHistory(cfg *v1.ConfigFile, n int) []string {
+	out := make([]string, n)
+	if cfg == nil {
+		return out
+	}
+	var steps []string
+	for _, h := range cfg.History {
+		if !h.EmptyLayer {
+			steps = append(steps, strings.TrimSpace(h.CreatedBy))
+		}
+	}
+	if len(steps) != n {
+		// A history that does not line up with the layers names nothing
+		// reliably; leave it out rather than guess.
+		return out
+	}
+	return steps
+}
+
+func (r *runner) extract(ctx context.Context, i int, res layer.Applied) error {
+	if !res.Touched && i > 0 {
+		return nil
+	}
+	if r.opts.DetectOS != nil {
+		d, err := r.opts.DetectOS(r.tree)
+		if err != nil {
+			r.problem("os-release", i, err)
+		}
+		if d != nil {
+			r.distro = d
+		}
+	}
+	for _, e := range r.opts.Extractors {
+		if !r.concerns(e, res) && i > 0 {
+			continue
+		}
+		pkgs, err := e.Extract(ctx, extract.Input{FS: r.tree, Distro: r.distro, TempDir: r.opts.TempDir})
+		if err != nil {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return ctxErr
+			}
+			r.fileErrors(e.Name(), i, err)
+		}
+		r.record(e.Name(), i, pkgs)
+	}
+	return nil
+}
+
+func (r *runner) concerns(e extract.Extractor, res layer.Applied) bool {
+	if res.Removed {
+		return true
+	}
+	for _, p := range res.Paths {
+		if e.Wants(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// record keeps the packages an extractor saw after layer i and, for each,
+// the first layer of the run of layers in which it has been present.
+func (r *runner) record(name string, i int, pkgs []*inventory.Package) {
+	prev := r.since[name]
+	next := make(map[string]int, len(pkgs))
+	for _, p := range pkgs {
+		k := p.Key()
+		if s, ok := prev[k]; ok {
+			next[k] = s
+		} else {
+			next[k] = i
+		}
+	}
+	r.since[name] = next
+	r.last[name] = pkgs
+}
+
+func (r *runner) fileErrors(extractor string, i int, err error) {
+	var joined interface{ Unwrap() []error }
+	if errors.As(err, &joined) {
+		for _, e := range joined.Unwrap() {
+			r.fileErrors(extractor, i, e)
+		}
+		return
+	}
+	var fe *extract.FileError
+	if errors.As(err, &fe) {
+		r.problem(fe.Path, r.tree.Layer(fe.Path), fe.Err)
+		return
+	}
+	r.problem(extractor, i, err)
+}
+
+func (r *runner) problem(path string, layerIndex int, err error) {
+	p := Problem{Path: path, Error: err.Error()}
+	if layerIndex >= 0 && layerIndex < len(r.layers) {
+		p.Layer = r.layers[layerIndex].DiffID
+	}
+	r.problems = append(r.problems, p)
+}
+
+func (r *runner) finish() *Result {
+	res := &Result{Distro: r.distro, Layers: r.layers}
+	for _, p := range r.tree.Problems {
+		r.problem(p.Path, p.Layer, p.Err)
+	}
+	res.Problems = r.problems
+	for _, e := range r.opts.Extractors {
+		since := r.since[e.Name()]
+		for _, p := range r.last[e.Name()] {
+			if s, ok := since[p.Key()]; ok && s < len(r.layers) {
+				p.Layer = r.layers[s].DiffID
+				p.CreatedBy = r.layers[s].CreatedBy
+			}
+			for j := range p.Locations {
+				if li := r.tree.Layer(p.Locations[j].Path); li >= 0 && li < len(r.layers) {
+					p.Locations[j].Layer = r.layers[li].DiffID
+				}
+			}
+			res.Packages = append(res.Packages, p)
+		}
+	}
+	sort.SliceStable(res.Packages, func(a, b int) bool {
+		pa, pb := res.Packages[a], res.Packages[b]
+		if pa.Type != pb.Type {
+			return pa.Type < pb.Type
+		}
+		if pa.Name != pb.Name {
+			return pa.Name < pb.Name
+		}
+		return pa.Version < pb.Version
+	})
+	return res
+}
+
+// TempDir makes a scratch directory under cacheDir for one run.
+func TempDir(cacheDir string) (string, func(), error) {
+	base := cacheDir + "/tmp"
+	if err := os.MkdirAll(base, 0o700); err != nil {
+		return "", nil, err
+	}
+	dir, err := os.MkdirTemp(base, "scan-*")
+	if err != nil {
+		return "", nil, err
+	}
+	return dir, func() { os.RemoveAll(dir) }, nil
+}
