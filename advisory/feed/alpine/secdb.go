@@ -131,7 +131,12 @@ func Convert(ctx context.Context, doc *Document, sink feed.Sink) (feed.Stats, er
 			}
 			for _, raw := range ids {
 				words := strings.Fields(raw)
-				if len(words) == 0 || !idLike.MatchString(words[0]) {
+				// The first id-like word is the id ("CVE-????-?????
+				// XSA-295" in v3.11 falls back to XSA-295).
+				for len(words) > 0 && !idLike.MatchString(words[0]) {
+					words = words[1:]
+				}
+				if len(words) == 0 {
 					stats.Skip(fmt.Sprintf("%s %s: not an advisory id: %q", name, ver, raw))
 					continue
 				}
