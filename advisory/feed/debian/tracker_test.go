@@ -42,7 +42,7 @@ func TestRealTrackerOSVMock(t *testing.T) {
 	want := map[string]advisory.Status{
 		"debian:12":       advisory.StatusUnimportant, // open, unimportant
 		"debian:11":       advisory.StatusUnimportant,
-		"debian:10":       advisory.StatusEndOfLife, // open, end-of-life
+		"debian:10":       advisory.StatusEndOfLife,   // open, end-of-life
 		"debian:unstable": advisory.StatusUnimportant, // sid
 		"debian:13":       advisory.StatusUnimportant, // trixie
 	}
