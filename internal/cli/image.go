@@ -1,0 +1,215 @@
+package cli
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lading-dev/lading/image/source"
+	"github.com/lading-dev/lading/report"
+	"github.com/lading-dev/lading/scan"
+)
+
+type scanFlags struct {
+	format        string
+	output        string
+	severity      string
+	ignoreUnfixed bool
+	exitCode      int
+	platform      string
+	insecure      bool
+	dbPath        string
+}
+
+func (f *scanFlags) register(cmd *cobra.Command, image bool) {
+	fl := cmd.Flags()
+	fl.StringVarP(&f.format, "format", "f", "table", "report format: table or json")
+	fl.StringVarP(&f.output, "output", "o", "", "write the report to this file instead of standard output")
+	fl.StringVar(&f.severity, "severity", "", "report only these severities, comma separated (CRITICAL,HIGH,MEDIUM,LOW,NEGLIGIBLE,UNKNOWN)")
+	fl.BoolVar(&f.ignoreUnfixed, "ignore-unfixed", false, "leave out vulnerabilities that have no fixed version yet")
+	fl.IntVar(&f.exitCode, "exit-code", 0, "exit with this code when a vulnerability survives the filters (errors exit 2)")
+	fl.StringVar(&f.dbPath, "db", "", "advisory database file (default: db/lading.db in the cache directory)")
+	if image {
+		fl.StringVar(&f.platform, "platform", "", "platform to pick from a multi-platform image, os/arch[/variant] (default linux/amd64)")
+		fl.BoolVar(&f.insecure, "insecure", false, "allow plain HTTP to registries other than localhost")
+	}
+}
+
+func (f *scanFlags) validate() error {
+	switch f.format {
+	case "table", "json":
+	default:
+		return fmt.Errorf("--format %q: want table or json", f.format)
+	}
+	if f.exitCode == ExitError {
+		return fmt.Errorf("--exit-code %d is the code for errors; choose another", ExitError)
+	}
+	if f.exitCode < 0 || f.exitCode > 125 {
+		return fmt.Errorf("--exit-code %d: want 0 to 125", f.exitCode)
+	}
+	for _, s := range f.severities() {
+		if report.SeverityRank(s) == 0 && s != "UNKNOWN" {
+			return fmt.Errorf("--severity: unknown severity %q", s)
+		}
+	}
+	return nil
+}
+
+func (f *scanFlags) severities() []string {
+	var out []string
+	for _, s := range strings.Split(f.severity, ",") {
+		if s = strings.ToUpper(strings.TrimSpace(s)); s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func newImageCmd(g *globals) *cobra.Command {
+	var f scanFlags
+	cmd := &cobra.Command{
+		Use:   "image REF",
+		Short: "Scan a container image",
+		Long: `Scan a container image for OS packages and the known vulnerabilities that affect them.
+
+REF is one of:
+  docker-archive:PATH[:REPO:TAG]   a docker save tarball (plain or gzip)
+  oci-layout:PATH[:TAG|@DIGEST]    an OCI image layout directory or tar
+  docker:NAME[:TAG]                an image in the local Docker Engine
+  registry:NAME[:TAG|@DIGEST]      an image in a registry (credentials from ~/.docker/config.json)
+  dir:PATH                         a root filesystem directory
+  PATH or NAME[:TAG]               an existing path is opened as one of the above;
+                                   a name is looked up in the Docker Engine, then its registry`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.runScan(cmd, args[0], &f)
+		},
+	}
+	f.register(cmd, true)
+	return cmd
+}
+
+func newFSCmd(g *globals) *cobra.Command {
+	var f scanFlags
+	cmd := &cobra.Command{
+		Use:   "fs PATH",
+		Short: "Scan a root filesystem directory",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return g.runScan(cmd, "dir:"+args[0], &f)
+		},
+	}
+	f.register(cmd, false)
+	return cmd
+}
+
+func (g *globals) runScan(cmd *cobra.Command, ref string, f *scanFlags) error {
+	if err := f.validate(); err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	cache, err := g.cache()
+	if err != nil {
+		return err
+	}
+	path := f.dbPath
+	if path == "" {
+		path = dbPath(cache)
+	}
+	db, err := openDB(path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	tmp, cleanup, err := scan.TempDir(cache)
+	if err != nil {
+		return fmt.Errorf("scratch directory: %w", err)
+	}
+	defer cleanup()
+
+	img, err := source.Open(ctx, ref, source.Options{Platform: f.platform, TempDir: tmp, Insecure: f.insecure})
+	if err != nil {
+		return err
+	}
+	defer img.Close()
+
+	prog := newProgress(g.progressOut())
+	opts := scanOptions(tmp)
+	opts.Progress = prog.layer
+	inv, err := scan.Run(ctx, img, opts)
+	prog.done()
+	if err != nil {
+		return fmt.Errorf("%s: %w", ref, err)
+	}
+	rep, err := buildReport(ctx, db, img, inv)
+	if err != nil {
+		return err
+	}
+	report.Filter{Severities: f.severities(), IgnoreUnfixed: f.ignoreUnfixed}.Apply(rep)
+
+	if err := g.writeReport(rep, f); err != nil {
+		return err
+	}
+	if f.exitCode != 0 && len(rep.Vulnerabilities) > 0 {
+		g.exitCode = f.exitCode
+	}
+	return nil
+}
+
+func (g *globals) writeReport(rep *report.Report, f *scanFlags) error {
+	var w io.Writer = g.stdio.Out
+	colour := false
+	if f.output != "" {
+		// Write beside the target and rename, so that a failed write never
+		// leaves a half report where a good one stood.
+		tmp, err := os.CreateTemp(dirOf(f.output), ".lading-report-*")
+		if err != nil {
+			return fmt.Errorf("--output: %w", err)
+		}
+		defer os.Remove(tmp.Name())
+		if err := render(tmp, rep, f.format, false); err != nil {
+			tmp.Close()
+			return fmt.Errorf("writing %s: %w", f.output, err)
+		}
+		if err := tmp.Close(); err != nil {
+			return fmt.Errorf("writing %s: %w", f.output, err)
+		}
+		return os.Rename(tmp.Name(), f.output)
+	}
+	if file, ok := w.(*os.File); ok && isTerminal(file) && os.Getenv("NO_COLOR") == "" {
+		colour = true
+	}
+	return render(w, rep, f.format, colour)
+}
+
+func render(w io.Writer, rep *report.Report, format string, colour bool) error {
+	if format == "json" {
+		return report.WriteJSON(w, rep)
+	}
+	return report.WriteTable(w, rep, colour)
+}
+
+func newReport(img *source.Image, inv *scan.Result) *report.Report {
+	rep := &report.Report{
+		Schema:    report.Schema,
+		Generated: time.Now().UTC(),
+		Lading:    Version,
+		Target:    report.Target{Ref: img.Ref, Kind: img.Kind, Name: img.Name, Digest: img.Digest, ImageID: img.ImageID, OS: inv.Distro},
+		Packages:  inv.Packages,
+	}
+	for _, l := range inv.Layers {
+		if l.DiffID == "" && img.Image == nil {
+			continue
+		}
+		rep.Layers = append(rep.Layers, report.Layer{DiffID: l.DiffID, Digest: l.Digest, Size: l.Size, CreatedBy: l.CreatedBy})
+	}
+	for _, p := range inv.Problems {
+		rep.Problems = append(rep.Problems, report.Problem(p))
+	}
+	return rep
+}
