@@ -46,8 +46,8 @@ var schema = []string{
 		modified  TEXT NOT NULL,
 		withdrawn TEXT NOT NULL,
 		refs      TEXT NOT NULL,
-		PRIMARY KEY (source, id)
-	) WITHOUT ROWID`,
+		UNIQUE (source, id)
+	)`,
 	`CREATE TABLE aliases (
 		source  TEXT NOT NULL,
 		vuln_id TEXT NOT NULL,

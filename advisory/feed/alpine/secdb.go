@@ -100,6 +100,10 @@ func ReadFile(ctx context.Context, path string, sink feed.Sink) (feed.Stats, err
 // "GNUTLS-SA-2020-03-31", "XSA-201", "ALPINE-13661").
 var idLike = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9]*-[A-Za-z0-9][A-Za-z0-9.:_-]*$`)
 
+// cveTypo matches the misspelt CVE ids found in real secdb files
+// ("CVE_2019-2426", "CVE 2018-16859").
+var cveTypo = regexp.MustCompile(`^\s*CVE[\s_]+(\d{4}-\d{4,})`)
+
 // Convert turns a document into entries: one per id, with one statement
 // per package that lists it (a package can list the same id under more
 // than one version; the "0" entry means not affected, any other version
@@ -130,7 +134,7 @@ func Convert(ctx context.Context, doc *Document, sink feed.Sink) (feed.Stats, er
 				continue
 			}
 			for _, raw := range ids {
-				words := strings.Fields(raw)
+				words := strings.Fields(cveTypo.ReplaceAllString(raw, "CVE-$1"))
 				// The first id-like word is the id ("CVE-????-?????
 				// XSA-295" in v3.11 falls back to XSA-295).
 				for len(words) > 0 && !idLike.MatchString(words[0]) {

@@ -95,8 +95,11 @@ func TestRealV316(t *testing.T) {
 }
 
 // PROVENANCE.md §7: v3.11 main.yaml has 175 packages and 1,204 fix
-// entries (1,124 distinct ids per python3 yaml); v3.6 main has 898 and one
-// null list (heimdal 7.4.0-r0), counted as skipped.
+// entries (1,124 distinct ids per python3 yaml; the entry
+// "CVE-????-?????  XSA-295" of xen 4.12.1-r0 is read as XSA-295); v3.6
+// main has 898 and one null list (heimdal 7.4.0-r0), counted as skipped.
+// Misspelt ids are repaired: v3.9 main ansible 2.7.3-r0 "CVE 2018-16859",
+// v3.9 community openjdk7 7.211.2.6.17-r0 "CVE_2019-2426".
 func TestRealYAML(t *testing.T) {
 	stats, got := read(t, testutil.Shared(t, "vulndata", "alpine-secdb", "v3.11", "main.yaml"))
 	if stats.Statements != 1204 || stats.Records != 1124 || stats.Skipped != 0 {
@@ -117,6 +120,15 @@ func TestRealYAML(t *testing.T) {
 	stats, _ = read(t, testutil.Shared(t, "vulndata", "alpine-secdb", "v3.6", "main.yaml"))
 	if stats.Statements != 898 || stats.Skipped != 1 || !strings.Contains(stats.SkipNotes[0], "heimdal") {
 		t.Errorf("v3.6: got %+v", stats)
+	}
+	for _, c := range []struct{ file, id, pkg, fixed string }{
+		{"main.yaml", "CVE-2018-16859", "ansible", "2.7.3-r0"},
+		{"community.yaml", "CVE-2019-2426", "openjdk7", "7.211.2.6.17-r0"},
+	} {
+		stats, got := read(t, testutil.Shared(t, "vulndata", "alpine-secdb", "v3.9", c.file))
+		if stats.Skipped != 0 || statement(got[c.id], c.pkg, c.fixed) == nil {
+			t.Errorf("v3.9 %s %s: got %+v, %+v", c.file, c.id, stats, got[c.id])
+		}
 	}
 	// v3.3 community has "packages:" and nothing else.
 	stats, _ = read(t, testutil.Shared(t, "vulndata", "alpine-secdb", "v3.3", "community.yaml"))
