@@ -2,6 +2,36 @@ package dpkg
 
 import "strings"
 
+// isPackageName reports whether s is a Debian package name (Debian Policy
+// 5.6.1, allowing a single character as dpkg does).
+func isPackageName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9':
+		case (c == '+' || c == '-' || c == '.') && i > 0:
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
+
+// isVersion reports whether s is made of the characters of a Debian
+// version ([epoch:]upstream[-revision]: letters, digits, ".+~:-").
+func isVersion(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case c == '.' || c == '+' || c == '~' || c == ':' || c == '-':
+		default:
+			return false
+		}
+	}
+	return s != ""
+}
+
 // debianCPUs are the last parts of Debian architecture names: the CPUs of
 // dpkg's cputable and the ABI-specific names built on them ("armhf",
 // "ppc64el", "x32"). An architecture is "<cpu>" or "<os>-<cpu>" with an

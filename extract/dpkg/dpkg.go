@@ -145,10 +145,13 @@ var installedStates = map[string]bool{
 //     a Status there is checked all the same;
 //   - Architecture must be a Debian architecture (see isDebianArch), which
 //     turns away deb822 files of other tools such as vcpkg;
+//   - the name must be a Debian package name (lower case letters, digits,
+//     "+", "-", "." and starting with a letter or digit) and the version
+//     may only hold the characters Debian versions are made of;
 //   - none of these fields may have continuation lines.
 func toPackage(p paragraph, inStatusD bool, distro *inventory.Distro) *inventory.Package {
 	name, version, arch := p["package"], p["version"], p["architecture"]
-	if name == "" || version == "" || p[invalidField] != "" || !isDebianArch(arch) {
+	if !isPackageName(name) || !isVersion(version) || p[invalidField] != "" || !isDebianArch(arch) {
 		return nil
 	}
 	status, hasStatus := p["status"]

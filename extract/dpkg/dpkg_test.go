@@ -258,6 +258,8 @@ func TestParagraphRules(t *testing.T) {
 		"Package: noarch\nStatus: install ok installed\nVersion: 1\n\n" +
 		"Package: hurd\nStatus: install ok installed\nArchitecture: hurd-i386\nVersion: 1\n\n" +
 		"Package: x\nStatus: install ok installed\nArchitecture: x64-linux\nVersion: 1\n\n" +
+		"Package: Upper\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1\n\n" +
+		"Package: spaced\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1 beta\n\n" +
 		"Package: folded\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1\n 2\n\n" +
 		"package: lower\nSTATUS: install ok installed\narchitecture: amd64\nversion: 4\nVersion: 5\n"
 	pkgs, err := New().Extract(context.Background(), extract.Input{FS: fstest.MapFS{statusFile: {Data: []byte(status)}}})
