@@ -25,7 +25,10 @@
 // # Merging aliases
 //
 // All statements that matched one package are merged into one finding per
-// vulnerability. Each record's names are its ID and its aliases; a name
+// vulnerability. Each record's names are its ID and its aliases, and for a
+// distribution advisory not itself named after a CVE also the CVEs it
+// names as related or upstream when the Reader can tell them (an ALSA
+// lists its CVEs only as "related", a USN only as "upstream"). A name
 // refers to a CVE when it is one or ends in one ("UBUNTU-CVE-2019-1547").
 //
 //  1. Records naming exactly one CVE are merged by that CVE: the tracker's

@@ -178,7 +178,7 @@ func (m *matcher) matchPackage(ctx context.Context, p *inventory.Package, o orde
 			}
 			if v != nil {
 				hits = append(hits, hit{rec: rec, st: *st, verdict: v,
-					source: dataSource(st, rec), severity: cmp.Or(st.Severity, rec.severity)})
+					source: dataSource(st, rec), severity: severityOf(st, rec)})
 			}
 		}
 		for id := range stated {
@@ -209,7 +209,7 @@ func (m *matcher) affected(ctx context.Context, name string) ([]advisory.Affecte
 		if ns == "" && st.Ecosystem != "" {
 			ns = advisory.EcosystemNamespace(st.Ecosystem)
 		}
-		if ns == "" || ns == m.ns {
+		if ns == "" || strings.EqualFold(ns, m.ns) {
 			stmts = append(stmts, st)
 		}
 	}
@@ -232,6 +232,16 @@ func dataSource(st *advisory.Affected, rec *record) string {
 		src += ":" + eco
 	}
 	return src
+}
+
+// severityOf is the statement's rating, else the record's, else UNKNOWN.
+func severityOf(st *advisory.Affected, rec *record) string {
+	for _, s := range []string{st.Severity, rec.severity} {
+		if severityRank(s) > 0 {
+			return strings.ToUpper(s)
+		}
+	}
+	return advisory.SeverityUnknown
 }
 
 func appendUnknown(us []Unknown, u Unknown) []Unknown {

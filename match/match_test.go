@@ -30,6 +30,7 @@ var (
 	git1804     = &inventory.Package{Name: "git", Version: "1:2.17.1-1ubuntu0.7", Type: "deb", SourceName: "git", SourceVersion: "1:2.17.1-1ubuntu0.7"}
 	zlib1804    = &inventory.Package{Name: "zlib1g", Version: "1:1.2.11.dfsg-0ubuntu2", Type: "deb", SourceName: "zlib", SourceVersion: "1:1.2.11.dfsg-0ubuntu2"}
 	passwd1804  = &inventory.Package{Name: "passwd", Version: "1:4.5-1ubuntu2", Type: "deb", SourceName: "shadow", SourceVersion: "1:4.5-1ubuntu2"}
+	cacerts1804 = &inventory.Package{Name: "ca-certificates", Version: "20180409", Type: "deb"}
 )
 
 // busyboxSecdb is secdb v3.20 main.json's busybox entry, in part: "0"
@@ -50,10 +51,12 @@ func muslSecdb() []advisory.Affected {
 	return append(stmts, fixedIn("alpine-secdb", "alpine:3.20", "musl", "1.2.5-r3", "CVE-2026-40200")...)
 }
 
-// ubuntuUSNs are the Ubuntu:18.04:LTS entries of USN-4376-1, USN-5254-1,
-// USN-5355-1, USN-5376-1 and USN-5570-1 (vulndata/osv/Ubuntu/usn-subset.zip),
+// ubuntuUSNs are the Ubuntu:18.04:LTS entries of USN-4376-1, USN-5089-1,
+// USN-5254-1, USN-5355-1, USN-5376-1 and USN-5570-1
+// (vulndata/osv/Ubuntu/usn-subset.zip),
 // plus USN-4376-1's 16.04 entry, which an 18.04 image must not see. The
-// records' "aliases" are empty; their "upstream" lists are used as aliases.
+// records' "aliases" are empty; their CVEs are in "upstream" (UBUNTU-CVE-*),
+// which the OSV feed stores as related ids.
 func ubuntuUSNs() *fakeReader {
 	usn4376 := osvFixed("USN-4376-1", "Ubuntu:18.04:LTS", "openssl", "1.1.1-1ubuntu2.1~18.04.6")
 	usn4376.Versions = []string{"1.1.1-1ubuntu2.1~18.04.3", "1.1.1-1ubuntu2.1~18.04.4", "1.1.1-1ubuntu2.1~18.04.5"}
@@ -62,20 +65,28 @@ func ubuntuUSNs() *fakeReader {
 		stmts: []advisory.Affected{
 			usn4376,
 			osvFixed("USN-4376-1", "Ubuntu:16.04:LTS", "openssl", "1.0.2g-1ubuntu4.16"),
+			osvFixed("USN-5089-1", "Ubuntu:18.04:LTS", "ca-certificates", "20210119~18.04.2"),
 			osvFixed("USN-5254-1", "Ubuntu:18.04:LTS", "shadow", "1:4.5-1ubuntu2.2"),
 			osvFixed("USN-5355-1", "Ubuntu:18.04:LTS", "zlib", "1:1.2.11.dfsg-0ubuntu2.1"),
 			osvFixed("USN-5376-1", "Ubuntu:18.04:LTS", "git", "1:2.17.1-1ubuntu0.10"),
 			osvFixed("USN-5570-1", "Ubuntu:18.04:LTS", "zlib", "1:1.2.11.dfsg-0ubuntu2.2"),
 		},
 		vulns: vulns(
-			&advisory.Vulnerability{ID: "USN-4376-1", Source: "osv", Aliases: []string{
-				"UBUNTU-CVE-2019-1547", "UBUNTU-CVE-2019-1549", "UBUNTU-CVE-2019-1551", "UBUNTU-CVE-2019-1563"}},
-			&advisory.Vulnerability{ID: "USN-5254-1", Source: "osv", Aliases: []string{
-				"UBUNTU-CVE-2017-12424", "UBUNTU-CVE-2018-7169"}},
-			&advisory.Vulnerability{ID: "USN-5355-1", Source: "osv", Aliases: []string{"UBUNTU-CVE-2018-25032"}},
-			&advisory.Vulnerability{ID: "USN-5376-1", Source: "osv", Aliases: []string{"UBUNTU-CVE-2022-24765"}},
-			&advisory.Vulnerability{ID: "USN-5570-1", Source: "osv", Aliases: []string{"UBUNTU-CVE-2022-37434"}},
+			&advisory.Vulnerability{ID: "USN-4376-1", Source: "osv"},
+			&advisory.Vulnerability{ID: "USN-5089-1", Source: "osv"},
+			&advisory.Vulnerability{ID: "USN-5254-1", Source: "osv"},
+			&advisory.Vulnerability{ID: "USN-5355-1", Source: "osv"},
+			&advisory.Vulnerability{ID: "USN-5376-1", Source: "osv"},
+			&advisory.Vulnerability{ID: "USN-5570-1", Source: "osv"},
 		),
+		related: map[string][]string{
+			"USN-4376-1": {"UBUNTU-CVE-2019-1547", "UBUNTU-CVE-2019-1549", "UBUNTU-CVE-2019-1551", "UBUNTU-CVE-2019-1563"},
+			// USN-5089-1's upstream is empty.
+			"USN-5254-1": {"UBUNTU-CVE-2017-12424", "UBUNTU-CVE-2018-7169"},
+			"USN-5355-1": {"UBUNTU-CVE-2018-25032"},
+			"USN-5376-1": {"UBUNTU-CVE-2022-24765"},
+			"USN-5570-1": {"UBUNTU-CVE-2022-37434"},
+		},
 	}
 }
 
@@ -117,8 +128,8 @@ func debianExpat() *fakeReader {
 
 // almaOpenSSL holds AlmaLinux:9 records ALSA-2023:3722, ALSA-2024:0310 and
 // ALSA-2024:2447 for openssl and openssl-libs (each record lists both). The
-// records' "related" CVEs are used as aliases and the summary's Red Hat
-// rating ("Moderate:", "Low:") as severity.
+// records name their CVEs only under "related"; the summary's Red Hat
+// rating ("Moderate:", "Low:") is the severity.
 func almaOpenSSL() *fakeReader {
 	var stmts []advisory.Affected
 	for _, pkg := range []string{"openssl", "openssl-libs"} {
@@ -127,13 +138,18 @@ func almaOpenSSL() *fakeReader {
 			osvFixed("ALSA-2024:0310", "AlmaLinux:9", pkg, "1:3.0.7-25.el9_3"),
 			osvFixed("ALSA-2024:2447", "AlmaLinux:9", pkg, "1:3.0.7-27.el9"))
 	}
-	return &fakeReader{stmts: stmts, vulns: vulns(
-		&advisory.Vulnerability{ID: "ALSA-2023:3722", Source: "osv", Severity: advisory.SeverityMedium, Aliases: []string{
-			"CVE-2023-2650", "CVE-2023-0464", "CVE-2023-0465", "CVE-2023-0466", "CVE-2023-1255"}},
-		&advisory.Vulnerability{ID: "ALSA-2024:0310", Source: "osv", Severity: advisory.SeverityMedium, Aliases: []string{"CVE-2023-5363"}},
-		&advisory.Vulnerability{ID: "ALSA-2024:2447", Source: "osv", Severity: advisory.SeverityLow, Aliases: []string{
-			"CVE-2023-2975", "CVE-2023-3446", "CVE-2023-3817", "CVE-2023-5678", "CVE-2023-6129", "CVE-2023-6237", "CVE-2024-0727"}},
-	)}
+	return &fakeReader{stmts: stmts,
+		vulns: vulns(
+			&advisory.Vulnerability{ID: "ALSA-2023:3722", Source: "osv", Severity: advisory.SeverityMedium},
+			&advisory.Vulnerability{ID: "ALSA-2024:0310", Source: "osv", Severity: advisory.SeverityMedium},
+			&advisory.Vulnerability{ID: "ALSA-2024:2447", Source: "osv", Severity: advisory.SeverityLow},
+		),
+		related: map[string][]string{
+			"ALSA-2023:3722": {"CVE-2023-2650", "CVE-2023-0464", "CVE-2023-0465", "CVE-2023-0466", "CVE-2023-1255"},
+			"ALSA-2024:0310": {"CVE-2023-5363"},
+			"ALSA-2024:2447": {"CVE-2023-2975", "CVE-2023-3446", "CVE-2023-3817", "CVE-2023-5678", "CVE-2023-6129", "CVE-2023-6237", "CVE-2024-0727"},
+		},
+	}
 }
 
 func TestDistro(t *testing.T) {
@@ -169,12 +185,13 @@ func TestDistro(t *testing.T) {
 			// PROVENANCE §14: bionic-texlive is hit by these USNs once its
 			// binaries are mapped to source packages. A USN naming one CVE
 			// is reported under it; USN-4376-1 and USN-5254-1 name several
-			// and stand alone under their own IDs.
+			// and USN-5089-1 none, so they stand under their own IDs.
 			name:   "ubuntu 18.04 texlive USNs",
 			distro: inventory.Distro{Family: "ubuntu", Version: "18.04"},
-			pkgs:   []*inventory.Package{libssl1804, openssl1804, git1804, zlib1804, passwd1804},
+			pkgs:   []*inventory.Package{libssl1804, openssl1804, git1804, zlib1804, passwd1804, cacerts1804},
 			reader: ubuntuUSNs(),
 			want: []string{
+				`ca-certificates 20180409 USN-5089-1 fixed="20210119~18.04.2" fixed UNKNOWN osv:Ubuntu`,
 				`git 1:2.17.1-1ubuntu0.7 CVE-2022-24765 fixed="1:2.17.1-1ubuntu0.10" fixed UNKNOWN osv:Ubuntu aka UBUNTU-CVE-2022-24765,USN-5376-1`,
 				`libssl1.1 1.1.1-1ubuntu2.1~18.04.5 USN-4376-1 fixed="1.1.1-1ubuntu2.1~18.04.6" fixed LOW osv:Ubuntu aka CVE-2019-1547,CVE-2019-1549,CVE-2019-1551,CVE-2019-1563,UBUNTU-CVE-2019-1547,UBUNTU-CVE-2019-1549,UBUNTU-CVE-2019-1551,UBUNTU-CVE-2019-1563`,
 				`openssl 1.1.1-1ubuntu2.1~18.04.5 USN-4376-1 fixed="1.1.1-1ubuntu2.1~18.04.6" fixed LOW osv:Ubuntu aka CVE-2019-1547,CVE-2019-1549,CVE-2019-1551,CVE-2019-1563,UBUNTU-CVE-2019-1547,UBUNTU-CVE-2019-1549,UBUNTU-CVE-2019-1551,UBUNTU-CVE-2019-1563`,
@@ -511,5 +528,55 @@ func TestDistroCanceled(t *testing.T) {
 		[]*inventory.Package{busybox320})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("got %v, want %v", err, context.Canceled)
+	}
+}
+
+// Without the optional Related ability an ALSA names no CVE and is
+// reported under its own ID.
+func TestDistroWithoutRelated(t *testing.T) {
+	r := struct{ advisory.Reader }{almaOpenSSL()}
+	pkg := &inventory.Package{Name: "openssl-libs", Version: "1:3.0.7-16.el9_2", Type: "rpm", SourceName: "openssl"}
+	res, err := match.Distro(context.Background(), r, &inventory.Distro{Family: "almalinux", Version: "9"}, []*inventory.Package{pkg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`openssl-libs 1:3.0.7-16.el9_2 ALSA-2024:0310 fixed="1:3.0.7-25.el9_3" fixed MEDIUM osv:AlmaLinux`,
+		`openssl-libs 1:3.0.7-16.el9_2 ALSA-2024:2447 fixed="1:3.0.7-27.el9" fixed LOW osv:AlmaLinux`,
+	}
+	if got := briefs(res.Findings); !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+// Severity: the statement's rating, else the record's, else UNKNOWN. The
+// tracker rates busybox CVE-2018-1000500 "unimportant" in bookworm
+// (NEGLIGIBLE); its feed maps "not yet assigned" to UNKNOWN; NVD rates the
+// CVE HIGH (nvdcve-1.1-2018, CVSS v3 baseSeverity).
+func TestDistroSeverity(t *testing.T) {
+	tests := []struct {
+		name             string
+		stmt, vuln, want string
+	}{
+		{"statement wins", advisory.SeverityNegligible, advisory.SeverityHigh, advisory.SeverityNegligible},
+		{"unknown statement falls back", advisory.SeverityUnknown, advisory.SeverityHigh, advisory.SeverityHigh},
+		{"no rating at all", "", "", advisory.SeverityUnknown},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &fakeReader{
+				stmts: []advisory.Affected{{VulnID: "CVE-2018-1000500", Namespace: "debian:12", Package: "busybox",
+					Status: advisory.StatusUnimportant, Severity: tt.stmt, Source: "debian-tracker"}},
+				vulns: vulns(&advisory.Vulnerability{ID: "CVE-2018-1000500", Source: "debian-tracker", Severity: tt.vuln}),
+			}
+			pkgs := []*inventory.Package{{Name: "busybox", Version: "1:1.35.0-4", Type: "deb"}}
+			res, err := match.Distro(context.Background(), r, &inventory.Distro{Family: "debian", Version: "12"}, pkgs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(res.Findings) != 1 || res.Findings[0].Severity != tt.want {
+				t.Errorf("got %q, want severity %s", briefs(res.Findings), tt.want)
+			}
+		})
 	}
 }

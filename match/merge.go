@@ -38,6 +38,11 @@ func (m *matcher) record(ctx context.Context, id string) (*record, error) {
 	if v != nil {
 		names = append(names, v.Aliases...)
 		rec.severity, rec.source, rec.withdrawn = v.Severity, v.Source, !v.Withdrawn.IsZero()
+		related, err := m.related(ctx, v)
+		if err != nil {
+			return nil, err
+		}
+		names = append(names, related...)
 	}
 	for _, n := range names {
 		for _, f := range strings.Fields(n) {
@@ -55,6 +60,36 @@ func (m *matcher) record(ctx context.Context, id string) (*record, error) {
 	slices.Sort(rec.cves)
 	m.records[id] = rec
 	return rec, nil
+}
+
+// relatedReader is an optional ability of an advisory.Reader: the ids a
+// record names as related or upstream (OSV "related" and "upstream"). The
+// advisory store has it.
+type relatedReader interface {
+	Related(ctx context.Context, source, id string) ([]string, error)
+}
+
+// related returns the CVEs a distribution advisory names as related or
+// upstream: AlmaLinux ALSAs list the CVEs they fix only under "related",
+// USNs only under "upstream" (UBUNTU-CVE-*). They count as the advisory's
+// names. A record named after a CVE keeps only its aliases, since what it
+// calls related is another vulnerability.
+func (m *matcher) related(ctx context.Context, v *advisory.Vulnerability) ([]string, error) {
+	rr, ok := m.r.(relatedReader)
+	if !ok || cveOf(v.ID) != "" {
+		return nil, nil
+	}
+	ids, err := rr.Related(ctx, v.Source, v.ID)
+	if err != nil {
+		return nil, fmt.Errorf("match: reading what %s names as related: %w", v.ID, err)
+	}
+	var cves []string
+	for _, id := range ids {
+		if cveOf(id) != "" {
+			cves = append(cves, id)
+		}
+	}
+	return cves, nil
 }
 
 var cvePattern = regexp.MustCompile(`(?:^|-)(CVE-[0-9]{4}-[0-9]{4,})$`)
@@ -216,8 +251,8 @@ func (m *matcher) finding(p *inventory.Package, o order, g *group) Finding {
 		if v.fixed != "" && (fixed == "" || compareOr(o, v.fixed, fixed) > 0) {
 			fixed = v.fixed
 		}
-		if severityRank(h.severity) > severityRank(severity) {
-			severity = strings.ToUpper(h.severity)
+		if severity == "" || severityRank(h.severity) > severityRank(severity) {
+			severity = h.severity
 		}
 		sources = appendNew(sources, h.source)
 		statuses = appendNew(statuses, string(v.status))
@@ -235,9 +270,6 @@ func (m *matcher) finding(p *inventory.Package, o order, g *group) Finding {
 	}
 	if len(fixeds) > 1 {
 		parts = append(parts, "highest fixed version "+fixed)
-	}
-	if severity == "" {
-		severity = advisory.SeverityUnknown
 	}
 	slices.Sort(sources)
 

@@ -16,6 +16,9 @@ type fakeReader struct {
 	// anyNamespace makes Affected return statements of every namespace,
 	// like a store that keys only by package name.
 	anyNamespace bool
+	// related holds what each record names as related or upstream, as the
+	// advisory store keeps OSV "related" and "upstream" apart from aliases.
+	related map[string][]string
 	// asked records each Affected call as "ns pkg".
 	asked []string
 	err   error
@@ -39,6 +42,10 @@ func (f *fakeReader) Affected(_ context.Context, ns, pkg string) ([]advisory.Aff
 
 func (f *fakeReader) Vulnerability(_ context.Context, id string) (*advisory.Vulnerability, error) {
 	return f.vulns[id], nil
+}
+
+func (f *fakeReader) Related(_ context.Context, _, id string) ([]string, error) {
+	return f.related[id], nil
 }
 
 func (f *fakeReader) Metadata(context.Context) (*advisory.Metadata, error) {
