@@ -45,7 +45,10 @@ type Writer struct {
 	path    string
 	db      *sql.DB
 	tx      *sql.Tx
-	stmts   map[string]*sql.Stmt
+	vulns   *batch
+	aliases *batch
+	scores  *batch
+	affect  *batch
 	seen    map[[16]byte]struct{} // statements already written
 	sources []advisory.SourceInfo
 	stats   WriteStats
@@ -80,7 +83,13 @@ func Create(path string) (*Writer, error) {
 		return nil, fmt.Errorf("advisory store: %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
-	w := &Writer{path: path, db: db, stmts: map[string]*sql.Stmt{}, seen: map[[16]byte]struct{}{}}
+	w := &Writer{
+		path: path, db: db, seen: map[[16]byte]struct{}{},
+		vulns:   newBatch(sqlVulnInsert, sqlVulnUpsert, 9),
+		aliases: newBatch(sqlAlias, "", 4),
+		scores:  newBatch(sqlScore, "", 4),
+		affect:  newBatch(sqlAffected, "", 11),
+	}
 	if err := w.init(); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("advisory store: %s: %w", path, err)
@@ -89,9 +98,10 @@ func Create(path string) (*Writer, error) {
 }
 
 const (
-	sqlVuln = `INSERT INTO vulnerabilities (source, id, summary, details, severity, published, modified, withdrawn, refs)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (source, id) DO UPDATE SET
+	sqlVulnInsert = `INSERT INTO vulnerabilities (source, id, summary, details, severity, published, modified, withdrawn, refs)`
+	// The upsert merges a record seen again (same source and id): the
+	// newer modified time wins, empty fields are filled.
+	sqlVulnUpsert = `ON CONFLICT (source, id) DO UPDATE SET
 		  summary   = CASE WHEN excluded.summary <> '' AND (excluded.modified > vulnerabilities.modified OR vulnerabilities.summary = '') THEN excluded.summary ELSE vulnerabilities.summary END,
 		  details   = CASE WHEN excluded.details <> '' AND (excluded.modified > vulnerabilities.modified OR vulnerabilities.details = '') THEN excluded.details ELSE vulnerabilities.details END,
 		  severity  = CASE WHEN excluded.severity <> '' AND (excluded.modified > vulnerabilities.modified OR vulnerabilities.severity = '') THEN excluded.severity ELSE vulnerabilities.severity END,
@@ -99,10 +109,9 @@ const (
 		  published = CASE WHEN vulnerabilities.published = '' THEN excluded.published ELSE vulnerabilities.published END,
 		  withdrawn = CASE WHEN excluded.modified > vulnerabilities.modified THEN excluded.withdrawn ELSE vulnerabilities.withdrawn END,
 		  modified  = max(vulnerabilities.modified, excluded.modified)`
-	sqlAlias    = `INSERT OR IGNORE INTO aliases (source, vuln_id, kind, alias) VALUES (?, ?, ?, ?)`
-	sqlScore    = `INSERT OR IGNORE INTO scores (source, vuln_id, type, score) VALUES (?, ?, ?, ?)`
-	sqlAffected = `INSERT INTO affected (source, vuln_id, namespace, package_norm, package, ecosystem, status, fixed, severity, ranges, versions)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	sqlAlias    = `INSERT OR IGNORE INTO aliases (source, vuln_id, kind, alias)`
+	sqlScore    = `INSERT OR IGNORE INTO scores (source, vuln_id, type, score)`
+	sqlAffected = `INSERT INTO affected (source, vuln_id, namespace, package_norm, package, ecosystem, status, fixed, severity, ranges, versions)`
 )
 
 func (w *Writer) init() error {
@@ -123,13 +132,6 @@ func (w *Writer) init() error {
 		if _, err := tx.Exec(q); err != nil {
 			return fmt.Errorf("creating schema: %w", err)
 		}
-	}
-	for _, q := range []string{sqlVuln, sqlAlias, sqlScore, sqlAffected} {
-		st, err := tx.Prepare(q)
-		if err != nil {
-			return fmt.Errorf("preparing statement: %w", err)
-		}
-		w.stmts[q] = st
 	}
 	return nil
 }
@@ -155,7 +157,7 @@ func (w *Writer) Add(ctx context.Context, e feed.Entry) error {
 		b, _ := json.Marshal(v.References)
 		refs = string(b)
 	}
-	if _, err := w.stmts[sqlVuln].Exec(v.Source, v.ID, v.Summary, v.Details, v.Severity,
+	if err := w.vulns.add(ctx, w.tx, v.Source, v.ID, v.Summary, v.Details, v.Severity,
 		formatTime(v.Published), formatTime(v.Modified), formatTime(v.Withdrawn), refs); err != nil {
 		return fmt.Errorf("advisory store: %s %s: %w", v.Source, v.ID, err)
 	}
@@ -163,7 +165,7 @@ func (w *Writer) Add(ctx context.Context, e feed.Entry) error {
 		if a == "" || a == v.ID {
 			continue
 		}
-		if _, err := w.stmts[sqlAlias].Exec(v.Source, v.ID, "alias", a); err != nil {
+		if err := w.aliases.add(ctx, w.tx, v.Source, v.ID, "alias", a); err != nil {
 			return fmt.Errorf("advisory store: %s alias: %w", v.ID, err)
 		}
 	}
@@ -171,24 +173,24 @@ func (w *Writer) Add(ctx context.Context, e feed.Entry) error {
 		if a == "" || a == v.ID {
 			continue
 		}
-		if _, err := w.stmts[sqlAlias].Exec(v.Source, v.ID, "related", a); err != nil {
+		if err := w.aliases.add(ctx, w.tx, v.Source, v.ID, "related", a); err != nil {
 			return fmt.Errorf("advisory store: %s related: %w", v.ID, err)
 		}
 	}
 	for _, s := range e.Scores {
-		if _, err := w.stmts[sqlScore].Exec(v.Source, v.ID, s.Type, s.Score); err != nil {
+		if err := w.scores.add(ctx, w.tx, v.Source, v.ID, s.Type, s.Score); err != nil {
 			return fmt.Errorf("advisory store: %s score: %w", v.ID, err)
 		}
 	}
 	for _, a := range e.Affected {
-		if err := w.addAffected(v, a); err != nil {
+		if err := w.addAffected(ctx, v, a); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (w *Writer) addAffected(v advisory.Vulnerability, a advisory.Affected) error {
+func (w *Writer) addAffected(ctx context.Context, v advisory.Vulnerability, a advisory.Affected) error {
 	source := a.Source
 	if source == "" {
 		source = v.Source
@@ -223,7 +225,7 @@ func (w *Writer) addAffected(v advisory.Vulnerability, a advisory.Affected) erro
 		return nil
 	}
 	w.seen[key] = struct{}{}
-	if _, err := w.stmts[sqlAffected].Exec(row...); err != nil {
+	if err := w.affect.add(ctx, w.tx, row...); err != nil {
 		return fmt.Errorf("advisory store: %s %s statement: %w", source, id, err)
 	}
 	w.stats.Statements++
@@ -254,8 +256,10 @@ func (w *Writer) Finish(ctx context.Context, built time.Time) (*advisory.Metadat
 }
 
 func (w *Writer) finish(ctx context.Context, built time.Time) (*advisory.Metadata, error) {
-	for _, st := range w.stmts {
-		st.Close()
+	for _, b := range []*batch{w.vulns, w.aliases, w.scores, w.affect} {
+		if err := b.flush(ctx, w.tx); err != nil {
+			return nil, fmt.Errorf("writing rows: %w", err)
+		}
 	}
 	for _, q := range append(append([]string{}, indexes...), counts...) {
 		if err := ctx.Err(); err != nil {
