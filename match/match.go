@@ -79,6 +79,9 @@ func Distro(ctx context.Context, r advisory.Reader, d *inventory.Distro, pkgs []
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		if p == nil {
+			continue
+		}
 		o, ok := orderFor(p.Type, m.family)
 		if !ok {
 			continue
