@@ -238,10 +238,11 @@ func dataSource(st *advisory.Affected, rec *record) string {
 }
 
 // severityOf is the statement's rating, else the record's, else UNKNOWN.
+// Ratings are Severity* constants (the feeds normalise them).
 func severityOf(st *advisory.Affected, rec *record) string {
 	for _, s := range []string{st.Severity, rec.severity} {
-		if severityRank(s) > 0 {
-			return strings.ToUpper(s)
+		if s != "" && s != advisory.SeverityUnknown {
+			return s
 		}
 	}
 	return advisory.SeverityUnknown

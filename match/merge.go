@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/lading-dev/lading/advisory"
+	"github.com/lading-dev/lading/advisory/feed"
 	"github.com/lading-dev/lading/inventory"
 )
 
@@ -231,8 +232,8 @@ func namesFor(rec *record, c string) []string {
 }
 
 // finding turns a group into a Finding: the most severe status, the
-// highest fixed version, the highest severity, and every statement in the
-// evidence.
+// highest fixed version, the highest severity (feed.MaxSeverity's order),
+// and every statement in the evidence.
 func (m *matcher) finding(p *inventory.Package, o order, g *group) Finding {
 	slices.SortStableFunc(g.hits, func(a, b hit) int {
 		return cmp.Or(cmp.Compare(a.rec.id, b.rec.id), cmp.Compare(a.st.Package, b.st.Package))
@@ -251,9 +252,7 @@ func (m *matcher) finding(p *inventory.Package, o order, g *group) Finding {
 		if v.fixed != "" && (fixed == "" || compareOr(o, v.fixed, fixed) > 0) {
 			fixed = v.fixed
 		}
-		if severity == "" || severityRank(h.severity) > severityRank(severity) {
-			severity = h.severity
-		}
+		severity = feed.MaxSeverity(severity, h.severity)
 		sources = appendNew(sources, h.source)
 		statuses = appendNew(statuses, string(v.status))
 		if v.fixed != "" {
@@ -320,22 +319,6 @@ func statusRank(s advisory.Status) int {
 		return 5
 	}
 	return 6
-}
-
-func severityRank(s string) int {
-	switch strings.ToUpper(s) {
-	case advisory.SeverityCritical:
-		return 5
-	case advisory.SeverityHigh:
-		return 4
-	case advisory.SeverityMedium:
-		return 3
-	case advisory.SeverityLow:
-		return 2
-	case advisory.SeverityNegligible:
-		return 1
-	}
-	return 0
 }
 
 // compareOr compares two advisory versions, by string when either does not
