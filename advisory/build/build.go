@@ -35,6 +35,10 @@ type Options struct {
 	// recorded in SourceInfo.Location and Fetched instead of the path.
 	// package update fills it with the download URLs.
 	Origins map[string]Origin
+	// Strict turns a file in an unsupported or unrecognised format into an
+	// error instead of a skip; package update sets it, since everything it
+	// downloads must be readable.
+	Strict bool
 }
 
 // Origin is where a downloaded input came from.
@@ -149,6 +153,9 @@ func ingestAll(ctx context.Context, w *store.Writer, files []string, opts Option
 		}
 		format, err := Detect(p)
 		var unsupported errUnsupported
+		if errors.As(err, &unsupported) && opts.Strict {
+			return fmt.Errorf("build: %s: %s", p, unsupported.reason)
+		}
 		if errors.As(err, &unsupported) {
 			rep.Skipped = append(rep.Skipped, SkippedFile{Path: p, Reason: unsupported.reason})
 			logf(opts.Log, "skip %s: %s\n", p, unsupported.reason)
