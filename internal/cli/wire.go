@@ -1,0 +1,104 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"time"
+
+	"github.com/lading-dev/lading/advisory/store"
+	"github.com/lading-dev/lading/extract"
+	"github.com/lading-dev/lading/extract/apk"
+	"github.com/lading-dev/lading/extract/dpkg"
+	"github.com/lading-dev/lading/extract/rpm"
+	"github.com/lading-dev/lading/image/source"
+	"github.com/lading-dev/lading/match"
+	"github.com/lading-dev/lading/osrelease"
+	"github.com/lading-dev/lading/report"
+	"github.com/lading-dev/lading/scan"
+)
+
+// openDB opens the advisory database, or says how to get one.
+func openDB(path string) (*store.Store, error) {
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no advisory database at %s: run `lading db update` (downloads the public feeds) or `lading db build PATH...` (from feed files you have)", path)
+	}
+	db, err := store.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("advisory database %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// extractors is the list of extractors a scan runs.
+func extractors() []extract.Extractor {
+	return []extract.Extractor{dpkg.New(), apk.New(), rpm.New()}
+}
+
+func scanOptions(tmp string) scan.Options {
+	return scan.Options{
+		Extractors: extractors(),
+		DetectOS:   osrelease.Detect,
+		OSWants:    osrelease.Wants,
+		TempDir:    tmp,
+	}
+}
+
+// buildReport matches the inventory against the database and assembles
+// the report.
+func buildReport(ctx context.Context, db *store.Store, img *source.Image, inv *scan.Result) (*report.Report, error) {
+	rep := newReport(img, inv)
+	meta, err := db.Metadata(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("advisory database: %w", err)
+	}
+	rep.Database = &report.Database{
+		SchemaVersion: meta.SchemaVersion,
+		Built:         meta.Built,
+		AgeHours:      time.Since(meta.Built).Hours(),
+	}
+	if inv.Distro != nil && len(inv.Packages) > 0 {
+		res, err := match.Distro(ctx, db, inv.Distro, inv.Packages)
+		if err != nil {
+			return nil, fmt.Errorf("matching: %w", err)
+		}
+		for _, f := range res.Findings {
+			rep.Vulnerabilities = append(rep.Vulnerabilities, findingToReport(f))
+		}
+		for _, u := range res.Unknowns {
+			rep.Unknowns = append(rep.Unknowns, report.Unknown{
+				PackageName: u.Package.Name, InstalledVersion: u.Package.Version, ID: u.VulnID, Reason: u.Reason,
+			})
+		}
+	}
+	rep.Summarize()
+	return rep, nil
+}
+
+func findingToReport(f match.Finding) report.Vulnerability {
+	v := report.Vulnerability{
+		ID:               f.ID,
+		Aliases:          f.Aliases,
+		PackageName:      f.PackageName,
+		InstalledVersion: f.InstalledVersion,
+		FixedVersion:     f.FixedVersion,
+		Status:           string(f.Status),
+		Severity:         f.Severity,
+		Layer:            f.Layer,
+		DataSource:       f.DataSource,
+		Namespace:        f.Namespace,
+		Evidence:         f.Evidence,
+	}
+	if v.Aliases == nil {
+		v.Aliases = []string{}
+	}
+	if p := f.Package; p != nil {
+		v.PackageType = p.Type
+		v.PURL = p.PURL
+		v.SourceName = p.SourceName
+		v.CreatedBy = p.CreatedBy
+	}
+	return v
+}
