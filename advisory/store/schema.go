@@ -95,7 +95,6 @@ var schema = []string{
 // indexes are created once the rows are in.
 var indexes = []string{
 	`CREATE INDEX affected_by_package ON affected (namespace, package_norm)`,
-	`CREATE INDEX affected_by_vuln ON affected (vuln_id, source)`,
 	`CREATE INDEX vulnerabilities_by_id ON vulnerabilities (id)`,
 	`CREATE INDEX aliases_by_alias ON aliases (alias)`,
 }
