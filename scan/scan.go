@@ -283,6 +283,11 @@ func (r *runner) finish() *Result {
 	}
 	res.Problems = r.problems
 	for _, e := range r.opts.Extractors {
+		if res.Distro == nil {
+			res.Distro = inferDistro(r.last[e.Name()])
+		}
+	}
+	for _, e := range r.opts.Extractors {
 		since := r.since[e.Name()]
 		for _, p := range r.last[e.Name()] {
 			if s, ok := since[p.Key()]; ok && s < len(r.layers) {
