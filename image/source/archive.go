@@ -72,11 +72,14 @@ func openArchive(ref string, opts Options) (*Image, error) {
 		return nil, fmt.Errorf("docker-archive %s: %w", path, err)
 	}
 	img.Image = v1img
-	if err := fillIDs(img); err != nil {
+	// An archive has no registry manifest digest (computing one would mean
+	// compressing every layer), only the image ID.
+	cfg, err := v1img.ConfigName()
+	if err != nil {
 		img.Close()
 		return nil, fmt.Errorf("docker-archive %s: %w", path, err)
 	}
-	img.Digest = "" // an archive has no registry manifest digest
+	img.ImageID = cfg.String()
 	return img, nil
 }
 

@@ -108,6 +108,11 @@ func openDaemon(ctx context.Context, ref string, opts Options) (*Image, error) {
 		return nil, fmt.Errorf("docker engine: reading export of %s: %w", ref, err)
 	}
 	img.Image = v1img
+	if img.ImageID == "" {
+		if cfg, err := v1img.ConfigName(); err == nil {
+			img.ImageID = cfg.String()
+		}
+	}
 	if len(info.RepoDigests) > 0 {
 		if i := strings.LastIndex(info.RepoDigests[0], "@"); i >= 0 {
 			img.Digest = info.RepoDigests[0][i+1:]
