@@ -43,11 +43,13 @@ func (g *globals) dbTarget(flag string) (string, error) {
 	return path, nil
 }
 
+// logOut is where database builds and updates report each file: standard
+// error on a terminal, nowhere when piped or --quiet.
 func (g *globals) logOut() io.Writer {
-	if g.quiet {
-		return nil
+	if w := g.progressOut(); w != nil {
+		return w
 	}
-	return g.stdio.Err
+	return nil
 }
 
 func newDBBuildCmd(g *globals) *cobra.Command {
