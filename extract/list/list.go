@@ -1,0 +1,16 @@
+// Package list names the extractors lading runs, so that the scan does
+// not depend on package initialisation order or side effects.
+package list
+
+import (
+	"github.com/lading-dev/lading/extract"
+	"github.com/lading-dev/lading/extract/apk"
+	"github.com/lading-dev/lading/extract/dpkg"
+	"github.com/lading-dev/lading/extract/rpm"
+)
+
+// OS returns the extractors of operating system packages: dpkg, apk and
+// rpm, in that order. Each call returns new values.
+func OS() []extract.Extractor {
+	return []extract.Extractor{dpkg.New(), apk.New(), rpm.New()}
+}
