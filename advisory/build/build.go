@@ -104,6 +104,9 @@ func BuildReport(ctx context.Context, dbPath string, inputs []string, opts Optio
 		return nil, err
 	}
 	dir := filepath.Dir(dbPath)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("build: %w", err)
+	}
 	tmpDir, err := os.MkdirTemp(dir, ".lading-db-build-")
 	if err != nil {
 		return nil, fmt.Errorf("build: %w", err)

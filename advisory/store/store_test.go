@@ -168,3 +168,41 @@ func TestReadOnly(t *testing.T) {
 		t.Errorf("write through a read-only store succeeded")
 	}
 }
+
+func TestConcurrentReads(t *testing.T) {
+	var entries []feed.Entry
+	for i := 0; i < 50; i++ {
+		id := "CVE-" + strings.Repeat("1", i%5+1)
+		entries = append(entries, feed.Entry{
+			Vuln: advisory.Vulnerability{ID: id, Source: "alpine-secdb"},
+			Affected: []advisory.Affected{{VulnID: id, Namespace: "alpine:3.20", Package: "pkg" + string(rune('a'+i%3)),
+				Status: advisory.StatusFixed, Fixed: "1.0-r" + strings.Repeat("0", i+1), Source: "alpine-secdb"}},
+		})
+	}
+	s, err := Open(build(t, entries...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	errs := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		go func() {
+			for i := 0; i < 20; i++ {
+				got, err := s.Affected(context.Background(), "alpine:3.20", "PKGA")
+				if err == nil && len(got) != 17 {
+					err = errors.New("wrong statement count")
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

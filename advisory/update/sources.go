@@ -102,8 +102,27 @@ func debianFiles() []file {
 	}
 }
 
-// parseEcosystems reads ecosystems.txt: one ecosystem per line.
+// parseEcosystems reads ecosystems.txt: one ecosystem per line. A
+// per-release name ("Debian:12", "AlmaLinux:8") is dropped when its main
+// ecosystem ("Debian", "AlmaLinux") is listed too: osv.dev's main export
+// already holds those records, and the per-release folders are legacy.
 func parseEcosystems(data []byte) []string {
+	all := readLines(data)
+	listed := map[string]bool{}
+	for _, e := range all {
+		listed[e] = true
+	}
+	var out []string
+	for _, e := range all {
+		if i := strings.IndexByte(e, ':'); i > 0 && listed[e[:i]] {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+func readLines(data []byte) []string {
 	var out []string
 	seen := map[string]bool{}
 	for _, line := range strings.Split(string(data), "\n") {

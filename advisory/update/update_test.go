@@ -321,3 +321,44 @@ func TestUpdateUpstreamURLs(t *testing.T) {
 		}
 	}
 }
+
+func TestParseEcosystems(t *testing.T) {
+	got := parseEcosystems([]byte("Go\nAlmaLinux\nAlmaLinux:8\n\nDebian:12\nUbuntu\nUbuntu:22.04:LTS\nGo\n"))
+	want := "Go,AlmaLinux,Debian:12,Ubuntu"
+	if strings.Join(got, ",") != want {
+		t.Errorf("got %v, want %s", got, want)
+	}
+}
+
+// An ecosystems.txt on the mirror replaces the built-in list.
+func TestUpdateEcosystemsTxt(t *testing.T) {
+	root := testutil.Shared(t, "vulndata")
+	files := http.FileServer(http.Dir(root))
+	var mu sync.Mutex
+	var asked []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		asked = append(asked, r.URL.Path)
+		mu.Unlock()
+		if r.URL.Path == "/osv/ecosystems.txt" {
+			io.WriteString(w, "crates.io\nPyPI\nNoSuchEcosystem\n")
+			return
+		}
+		files.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	db := filepath.Join(t.TempDir(), "advisory.db")
+	rep, err := UpdateReport(context.Background(), db, UpdateOptions{Mirror: srv.URL, CacheDir: t.TempDir(), Client: srv.Client(), Feeds: []string{"osv"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// crates.io 1,206 + PyPI 13 records.
+	if len(rep.Downloaded) != 2 || len(rep.NotPublished) != 1 || rep.Build.Store.Entries != 1219 {
+		t.Errorf("got downloaded %v, not published %v, %d entries", rep.Downloaded, rep.NotPublished, rep.Build.Store.Entries)
+	}
+	for _, p := range asked {
+		if p == "/osv/Go/all.zip" {
+			t.Errorf("fetched Go although ecosystems.txt does not list it")
+		}
+	}
+}

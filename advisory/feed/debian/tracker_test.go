@@ -1,7 +1,10 @@
 package debian
 
 import (
+	"bufio"
 	"context"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -147,5 +150,41 @@ func TestTrackerMalformed(t *testing.T) {
 		if _, err := ReadTrackerFile(context.Background(), p, func(feed.Entry) error { return nil }); err == nil || !strings.Contains(err.Error(), name) {
 			t.Errorf("%s: got %v, want an error naming the file", name, err)
 		}
+	}
+}
+
+// genTracker writes a tracker document of n packages to w without ever
+// holding it whole, as the ~50 MB real export would be read.
+func genTracker(w *io.PipeWriter, n int) {
+	bw := bufio.NewWriter(w)
+	bw.WriteString("{")
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			bw.WriteString(",")
+		}
+		fmt.Fprintf(bw, `"pkg%d": {"CVE-2024-%d": {"description": "d", "scope": "local", "releases": {"bookworm": {"status": "resolved", "repositories": {"bookworm": "1.0-1"}, "fixed_version": "1.0-%d", "urgency": "low"}, "sid": {"status": "open", "repositories": {"sid": "1.0-1"}, "urgency": "unimportant"}}}}`, i, i, i)
+	}
+	bw.WriteString("}")
+	bw.Flush()
+	w.Close()
+}
+
+func TestTrackerStreams(t *testing.T) {
+	const n = 50000
+	r, w := io.Pipe()
+	go genTracker(w, n)
+	count := 0
+	stats, err := ReadTracker(context.Background(), r, func(e feed.Entry) error {
+		count++
+		if len(e.Affected) != 2 {
+			return fmt.Errorf("%s: %d statements", e.Vuln.ID, len(e.Affected))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if count != n || stats.Statements != 2*n {
+		t.Errorf("got %d entries, %d statements; want %d, %d", count, stats.Statements, n, 2*n)
 	}
 }

@@ -215,6 +215,14 @@ func TestMalformedZips(t *testing.T) {
 		t.Errorf("mixed zip: got %+v, %v", stats, err)
 	}
 
+	// A zip with more entries than the limit (lowered for the test).
+	defer func(n int) { maxEntries = n }(maxEntries)
+	maxEntries = 1
+	if _, err := ReadZipFile(ctx, mixed, nop); err == nil || !strings.Contains(err.Error(), "mixed.zip") || !strings.Contains(err.Error(), "limit") {
+		t.Errorf("too many entries: got %v", err)
+	}
+	maxEntries = MaxEntries
+
 	// An entry over the size limit is an error naming file and entry.
 	big := filepath.Join(dir, "big.zip")
 	os.WriteFile(big, writeZip(t, map[string]string{"BIG.json": strings.Repeat(" ", MaxEntrySize+1)}), 0o644)

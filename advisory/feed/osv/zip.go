@@ -22,6 +22,9 @@ const (
 	MaxEntries = 2_000_000
 )
 
+// maxEntries is MaxEntries; tests lower it.
+var maxEntries = MaxEntries
+
 // ReadZipFile reads an osv.dev all.zip at path, entry by entry, and hands
 // each record to sink. See ReadZip.
 func ReadZipFile(ctx context.Context, path string, sink feed.Sink) (feed.Stats, error) {
@@ -50,8 +53,8 @@ func ReadZip(ctx context.Context, r io.ReaderAt, size int64, name string, sink f
 	if err != nil {
 		return stats, fmt.Errorf("osv: %s: reading zip: %w", name, err)
 	}
-	if len(zr.File) > MaxEntries {
-		return stats, fmt.Errorf("osv: %s: zip has %d entries, more than the limit of %d", name, len(zr.File), MaxEntries)
+	if len(zr.File) > maxEntries {
+		return stats, fmt.Errorf("osv: %s: zip has %d entries, more than the limit of %d", name, len(zr.File), maxEntries)
 	}
 	for _, zf := range zr.File {
 		if err := ctx.Err(); err != nil {
