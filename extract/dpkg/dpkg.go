@@ -59,10 +59,11 @@ func isStatusDName(name string) bool {
 // from in.FS. Files that cannot be read are reported as *extract.FileError,
 // joined, next to the packages of the other files.
 func (e *Extractor) Extract(ctx context.Context, in extract.Input) ([]*inventory.Package, error) {
+	var errs []error
 	files := []string{statusFile}
 	entries, err := fs.ReadDir(in.FS, statusDir)
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, &extract.FileError{Path: statusDir, Err: err}
+		errs = append(errs, &extract.FileError{Path: statusDir, Err: err})
 	}
 	for _, ent := range entries {
 		name := path.Join(statusDir, ent.Name())
@@ -72,7 +73,6 @@ func (e *Extractor) Extract(ctx context.Context, in extract.Input) ([]*inventory
 		files = append(files, name)
 	}
 	var pkgs []*inventory.Package
-	var errs []error
 	for _, name := range files {
 		if err := ctx.Err(); err != nil {
 			return pkgs, err

@@ -43,6 +43,12 @@ func readDB(ctx context.Context, fsys fs.FS, name, tempDir string) ([]*pkgInfo, 
 	if err := copyOut(fsys, name, local); err != nil {
 		return nil, err
 	}
+	if path.Base(name) == "rpmdb.sqlite" {
+		err := copyOut(fsys, name+walSuffix, local+walSuffix)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s%s: %w", name, walSuffix, err)
+		}
+	}
 	f, err := os.Open(local)
 	if err != nil {
 		return nil, err

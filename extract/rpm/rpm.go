@@ -44,10 +44,19 @@ var dbPaths = func() []string {
 	return ps
 }()
 
+// walSuffix names the write-ahead log of an rpmdb.sqlite. Images can ship
+// the database with transactions still in the log (not checkpointed into
+// the main file), so the log is read along with it. The -shm index is not
+// needed: SQLite rebuilds it from the log.
+const walSuffix = "-wal"
+
 var wanted = func() map[string]bool {
 	m := map[string]bool{}
 	for _, p := range dbPaths {
 		m[p] = true
+		if path.Base(p) == "rpmdb.sqlite" {
+			m[p+walSuffix] = true
+		}
 	}
 	return m
 }()
@@ -65,7 +74,8 @@ func (*Extractor) Name() string { return "rpm" }
 func (*Extractor) Version() int { return 1 }
 
 // Wants reports whether path is an rpm database file: Packages,
-// rpmdb.sqlite or Packages.db in var/lib/rpm or usr/lib/sysimage/rpm.
+// rpmdb.sqlite (and its rpmdb.sqlite-wal log) or Packages.db in
+// var/lib/rpm or usr/lib/sysimage/rpm.
 func (*Extractor) Wants(path string) bool { return wanted[path] }
 
 // Extract reads the first database of dbPaths that exists and can be read;

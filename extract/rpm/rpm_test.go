@@ -226,16 +226,19 @@ func TestNoDatabase(t *testing.T) {
 func TestWants(t *testing.T) {
 	e := New()
 	for p, want := range map[string]bool{
-		"var/lib/rpm/Packages":              true,
-		"var/lib/rpm/rpmdb.sqlite":          true,
-		"var/lib/rpm/Packages.db":           true,
-		"usr/lib/sysimage/rpm/Packages":     true,
-		"usr/lib/sysimage/rpm/rpmdb.sqlite": true,
-		"usr/lib/sysimage/rpm/Packages.db":  true,
-		"var/lib/rpm/rpmdb.sqlite-shm":      false,
-		"var/lib/rpm/Name":                  false,
-		"/var/lib/rpm/Packages":             false,
-		"var/lib/rpm":                       false,
+		"var/lib/rpm/Packages":                  true,
+		"var/lib/rpm/rpmdb.sqlite":              true,
+		"var/lib/rpm/Packages.db":               true,
+		"usr/lib/sysimage/rpm/Packages":         true,
+		"usr/lib/sysimage/rpm/rpmdb.sqlite":     true,
+		"usr/lib/sysimage/rpm/Packages.db":      true,
+		"var/lib/rpm/rpmdb.sqlite-wal":          true,
+		"usr/lib/sysimage/rpm/rpmdb.sqlite-wal": true,
+		"var/lib/rpm/rpmdb.sqlite-shm":          false,
+		"var/lib/rpm/Packages-wal":              false,
+		"var/lib/rpm/Name":                      false,
+		"/var/lib/rpm/Packages":                 false,
+		"var/lib/rpm":                           false,
 	} {
 		if got := e.Wants(p); got != want {
 			t.Errorf("Wants(%q): got %v, want %v", p, got, want)
