@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -227,4 +228,15 @@ func detectYAML(p string) (Format, error) {
 		return "", skip("OSV record in YAML: format not yet supported")
 	}
 	return "", skip("YAML document of unknown shape: format not recognised")
+}
+
+// IsUnsupported reports whether an error from Detect means "not a format
+// Build reads" (a skip) rather than a read or parse failure, and gives
+// the reason.
+func IsUnsupported(err error) (reason string, ok bool) {
+	var u errUnsupported
+	if errors.As(err, &u) {
+		return u.reason, true
+	}
+	return "", false
 }
