@@ -10,9 +10,7 @@ import (
 
 	"github.com/lading-dev/lading/advisory/store"
 	"github.com/lading-dev/lading/extract"
-	"github.com/lading-dev/lading/extract/apk"
-	"github.com/lading-dev/lading/extract/dpkg"
-	"github.com/lading-dev/lading/extract/rpm"
+	"github.com/lading-dev/lading/extract/list"
 	"github.com/lading-dev/lading/image/source"
 	"github.com/lading-dev/lading/match"
 	"github.com/lading-dev/lading/osrelease"
@@ -34,7 +32,7 @@ func openDB(path string) (*store.Store, error) {
 
 // extractors is the list of extractors a scan runs.
 func extractors() []extract.Extractor {
-	return []extract.Extractor{dpkg.New(), apk.New(), rpm.New()}
+	return list.OS()
 }
 
 func scanOptions(tmp string) scan.Options {
