@@ -7,10 +7,12 @@
 // reads Berkeley DB and NDB files in a goroutine of its own, where a
 // hostile file can make it panic (out of range indexes), loop forever (a
 // cycle of overflow pages) or allocate without bound, and no recover in
-// the caller can stop that. So each file is first walked here with every
-// bound checked, the way the library will walk it, and given to the
-// library only when that walk succeeds; panics in the part of the library
-// that runs in the caller's goroutine (header parsing) are recovered.
+// the caller can stop that; its header parser, in the caller's goroutine,
+// can spend billions of steps on one crafted header. So each file is
+// first walked here with every bound checked, the way the library will
+// walk it, each package header is checked as rpm itself checks it, and the
+// file goes to the library only when all of that succeeds; a panic left
+// in the library's header parsing is recovered.
 package rpm
 
 import (
