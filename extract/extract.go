@@ -52,3 +52,20 @@ type FileError struct {
 
 func (e *FileError) Error() string { return fmt.Sprintf("%s: %v", e.Path, e.Err) }
 func (e *FileError) Unwrap() error { return e.Err }
+
+// FileWanter is implemented by extractors that pick regular files by mode
+// or size as well as by path (executables anywhere, say). WantsFile must be
+// cheap; it is asked for every regular file Wants declined.
+type FileWanter interface {
+	WantsFile(path string, mode fs.FileMode, size int64) bool
+}
+
+// FileExtractor is implemented by extractors whose packages each come from
+// one file (a lockfile, a binary, an archive). The scan calls ExtractFile
+// once for each version of each wanted file, attributes what it returns to
+// the layer that wrote that file, and forgets it when a later layer removes
+// or replaces the file. Extract is not called for such extractors.
+type FileExtractor interface {
+	Extractor
+	ExtractFile(ctx context.Context, in Input, path string) ([]*inventory.Package, error)
+}

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"path"
 	"strings"
 )
@@ -18,6 +20,11 @@ const (
 // Wants tells whether the contents of the file at a cleaned path must be
 // kept.
 type Wants func(name string) bool
+
+// FileWants tells, for a regular file, from its path, mode and size,
+// whether its contents must be kept (for extractors that look for, say,
+// executables anywhere). It is asked in addition to Wants.
+type FileWants func(name string, mode fs.FileMode, size int64) bool
 
 // Applied summarises one applied layer.
 type Applied struct {
@@ -37,6 +44,11 @@ type Applied struct {
 // that are refused are recorded in t.Problems and skipped; a stream that
 // cannot be read to its end is an error.
 func (t *Tree) Apply(ctx context.Context, index int, r io.Reader, wants Wants) (Applied, error) {
+	return t.ApplyFiles(ctx, index, r, wants, nil)
+}
+
+// ApplyFiles is Apply with a second test for regular files.
+func (t *Tree) ApplyFiles(ctx context.Context, index int, r io.Reader, wants Wants, fileWants FileWants) (Applied, error) {
 	var res Applied
 	tr := tar.NewReader(r)
 	for {
@@ -68,20 +80,36 @@ func (t *Tree) Apply(ctx context.Context, index int, r io.Reader, wants Wants) (
 		if name == "" {
 			continue // the root directory itself
 		}
-		touched, err := t.applyEntry(index, name, hdr, tr, wants)
+		want := !strings.HasPrefix(path.Base(name), whiteoutPrefix) && wants(name)
+		if !want && fileWants != nil && isRegular(hdr.Typeflag) && !strings.HasPrefix(path.Base(name), whiteoutPrefix) {
+			want = fileWants(name, hdr.FileInfo().Mode(), hdr.Size)
+		}
+		if !want && fileWants != nil && hdr.Typeflag == tar.TypeLink {
+			// A hard link to a kept file is kept too.
+			if target, err := CleanName(hdr.Linkname); err == nil {
+				if src, _ := t.lookup(target, false); src != nil && src.kept() {
+					want = true
+				}
+			}
+		}
+		touched, err := t.applyEntry(index, name, hdr, tr, wants, want)
 		if err != nil {
 			t.problem(index, name, err)
 		}
-		res.note(name, touched, wants)
+		res.note(name, touched, want)
 	}
 }
 
-func (res *Applied) note(name string, touched bool, wants Wants) {
+func isRegular(flag byte) bool {
+	return flag == tar.TypeReg || flag == tar.TypeRegA || flag == tar.TypeGNUSparse
+}
+
+func (res *Applied) note(name string, touched, wanted bool) {
 	if !touched {
 		return
 	}
 	res.Touched = true
-	if wants(name) {
+	if wanted {
 		res.Paths = append(res.Paths, name)
 	} else {
 		res.Removed = true
@@ -92,7 +120,7 @@ func (t *Tree) problem(layer int, name string, err error) {
 	t.Problems = append(t.Problems, Problem{Layer: layer, Path: name, Err: err})
 }
 
-func (t *Tree) applyEntry(index int, name string, hdr *tar.Header, r io.Reader, wants Wants) (bool, error) {
+func (t *Tree) applyEntry(index int, name string, hdr *tar.Header, r io.Reader, wants Wants, want bool) (bool, error) {
 	dir, base := path.Split(name)
 	if base == opaqueMarker {
 		parent, _ := t.lookupParent(name, index, true)
@@ -122,7 +150,6 @@ func (t *Tree) applyEntry(index int, name string, hdr *tar.Header, r io.Reader, 
 
 	parent, base := t.lookupParent(name, index, true)
 	old := parent.children[base]
-	want := wants(name)
 	touched := want || (old != nil && t.hasCaptured(old, -1))
 
 	switch hdr.Typeflag {
@@ -184,11 +211,26 @@ func (t *Tree) applyHardlink(index int, parent *node, base string, old *node, li
 		t.release(old)
 		delete(parent.children, base)
 	}
-	if !want || src == nil || src.kind != KindFile || src.data == nil {
+	if !want || src == nil || src.kind != KindFile || !src.kept() {
 		return nil
 	}
-	n := &node{kind: KindFile, layer: index, size: src.size, mode: src.mode, data: src.data}
-	t.captured += int64(len(src.data))
+	n := &node{kind: KindFile, layer: index, size: src.size, mode: src.mode}
+	if src.spill != "" {
+		f, err := os.CreateTemp(t.limits.SpillDir, "link-*")
+		if err != nil {
+			return err
+		}
+		f.Close()
+		os.Remove(f.Name())
+		if err := os.Link(src.spill, f.Name()); err != nil {
+			return fmt.Errorf("hard link to %q: %w", linkname, err)
+		}
+		n.spill = f.Name()
+		t.spilled += n.size
+	} else {
+		n.data = src.data
+		t.captured += int64(len(src.data))
+	}
 	parent.children[base] = n
 	return nil
 }
@@ -199,7 +241,7 @@ func (t *Tree) hasCaptured(n *node, below int) bool {
 	if n == nil {
 		return false
 	}
-	if n.data != nil && (below < 0 || n.layer < below) {
+	if n.kept() && (below < 0 || n.layer < below) {
 		return true
 	}
 	if n.kind == KindSymlink {

@@ -13,6 +13,11 @@ import (
 // link such as etc/os-release -> /usr/lib/os-release resolves inside the
 // scanned root and not on the host.
 func (t *Tree) ApplyDir(ctx context.Context, index int, root string, wants Wants) (Applied, error) {
+	return t.ApplyDirFiles(ctx, index, root, wants, nil)
+}
+
+// ApplyDirFiles is ApplyDir with a second test for regular files.
+func (t *Tree) ApplyDirFiles(ctx context.Context, index int, root string, wants Wants, fileWants FileWants) (Applied, error) {
 	var res Applied
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -34,11 +39,17 @@ func (t *Tree) ApplyDir(ctx context.Context, index int, root string, wants Wants
 		}
 		name := filepath.ToSlash(rel)
 		res.Entries++
-		touched, err := t.applyDirEntry(index, root, name, p, d, wants)
+		want := wants(name)
+		if !want && fileWants != nil && d.Type().IsRegular() {
+			if info, err := d.Info(); err == nil {
+				want = fileWants(name, info.Mode(), info.Size())
+			}
+		}
+		touched, err := t.applyDirEntry(index, name, p, d, want)
 		if err != nil {
 			t.problem(index, name, err)
 		}
-		res.note(name, touched, wants)
+		res.note(name, touched, want)
 		return nil
 	})
 	if err != nil {
@@ -47,9 +58,8 @@ func (t *Tree) ApplyDir(ctx context.Context, index int, root string, wants Wants
 	return res, nil
 }
 
-func (t *Tree) applyDirEntry(index int, root, name, hostPath string, d fs.DirEntry, wants Wants) (bool, error) {
+func (t *Tree) applyDirEntry(index int, name, hostPath string, d fs.DirEntry, want bool) (bool, error) {
 	parent, base := t.lookupParent(name, index, true)
-	want := wants(name)
 	info, err := d.Info()
 	if err != nil {
 		return want, err

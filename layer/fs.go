@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"os"
 	"path"
 	"sort"
 	"strings"
@@ -86,7 +87,7 @@ func (t *Tree) Open(name string) (fs.File, error) {
 	if err != nil {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: err}
 	}
-	if n == nil || (n.kind == KindFile && n.data == nil) {
+	if n == nil || (n.kind == KindFile && !n.kept()) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 	}
 	info := fileInfo{name: path.Base(name), n: n}
@@ -95,6 +96,13 @@ func (t *Tree) Open(name string) (fs.File, error) {
 	}
 	if n.kind == KindDir {
 		return &dirFile{tree: t, info: info, n: n}, nil
+	}
+	if n.spill != "" {
+		f, err := os.Open(n.spill)
+		if err != nil {
+			return nil, &fs.PathError{Op: "open", Path: name, Err: err}
+		}
+		return &file{info: info, r: f, c: f}, nil
 	}
 	return &file{info: info, r: bytes.NewReader(n.data)}, nil
 }
@@ -111,6 +119,9 @@ func (t *Tree) ReadFile(name string) ([]byte, error) {
 	if !ok {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: errors.New("is a directory")}
 	}
+	if ff.info.n.spill != "" {
+		return io.ReadAll(ff.r)
+	}
 	return bytes.Clone(ff.info.n.data), nil
 }
 
@@ -120,7 +131,12 @@ type fileInfo struct {
 }
 
 func (i fileInfo) Name() string { return i.name }
-func (i fileInfo) Size() int64  { return int64(len(i.n.data)) }
+func (i fileInfo) Size() int64 {
+	if i.n.kind != KindFile {
+		return 0
+	}
+	return i.n.size
+}
 func (i fileInfo) Mode() fs.FileMode {
 	perm := fs.FileMode(i.n.mode) & fs.ModePerm
 	switch i.n.kind {
@@ -135,14 +151,27 @@ func (i fileInfo) ModTime() time.Time { return time.Time{} }
 func (i fileInfo) IsDir() bool        { return i.n.kind == KindDir }
 func (i fileInfo) Sys() any           { return nil }
 
+// contents is what a kept file reads from: its bytes in memory or its
+// spilled copy on disk.
+type contents interface {
+	io.ReadSeeker
+	io.ReaderAt
+}
+
 type file struct {
 	info fileInfo
-	r    *bytes.Reader
+	r    contents
+	c    io.Closer
 }
 
 func (f *file) Stat() (fs.FileInfo, error) { return f.info, nil }
 func (f *file) Read(b []byte) (int, error) { return f.r.Read(b) }
-func (f *file) Close() error               { return nil }
+func (f *file) Close() error {
+	if f.c != nil {
+		return f.c.Close()
+	}
+	return nil
+}
 func (f *file) Seek(off int64, whence int) (int64, error) {
 	return f.r.Seek(off, whence)
 }
@@ -169,7 +198,7 @@ func (d *dirFile) ReadDir(count int) ([]fs.DirEntry, error) {
 		d.read = true
 		names := make([]string, 0, len(d.n.children))
 		for name, c := range d.n.children {
-			if c.kind == KindFile && c.data == nil {
+			if c.kind == KindFile && !c.kept() {
 				continue
 			}
 			names = append(names, name)

@@ -231,3 +231,46 @@ func TestFileSizeLimit(t *testing.T) {
 		t.Errorf("small: %v", err)
 	}
 }
+
+func TestSpillAndRelease(t *testing.T) {
+	spill := t.TempDir()
+	tr := layer.NewTree(layer.Limits{MemFile: 8, SpillDir: spill})
+	body := strings.Repeat("0123456789", 10)
+	exe := func(name string, mode fs.FileMode, size int64) bool { return mode&0o111 != 0 }
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	tw.WriteHeader(&tar.Header{Name: "usr/bin/app", Mode: 0o755, Size: int64(len(body)), Typeflag: tar.TypeReg})
+	tw.Write([]byte(body))
+	tw.WriteHeader(&tar.Header{Name: "usr/bin/app2", Linkname: "usr/bin/app", Typeflag: tar.TypeLink})
+	tw.WriteHeader(&tar.Header{Name: "etc/motd", Mode: 0o644, Size: 3, Typeflag: tar.TypeReg})
+	tw.Write([]byte("hi\n"))
+	tw.Close()
+	res, err := tr.ApplyFiles(context.Background(), 0, &buf, func(string) bool { return false }, exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Paths) != 2 || res.Paths[0] != "usr/bin/app" {
+		t.Errorf("paths %v, want the two executables", res.Paths)
+	}
+	for _, name := range []string{"usr/bin/app", "usr/bin/app2"} {
+		b, err := fs.ReadFile(tr, name)
+		if err != nil || string(b) != body {
+			t.Errorf("%s: %q, %v", name, b, err)
+		}
+	}
+	if _, err := fs.ReadFile(tr, "etc/motd"); err == nil {
+		t.Error("an unwanted file was kept")
+	}
+	files, _ := os.ReadDir(spill)
+	if len(files) != 2 {
+		t.Errorf("%d spilled files, want 2", len(files))
+	}
+	tr.Release("usr/bin/app")
+	if _, err := fs.ReadFile(tr, "usr/bin/app"); err == nil {
+		t.Error("released file still readable")
+	}
+	tr.Close()
+	if files, _ := os.ReadDir(spill); len(files) != 0 {
+		t.Errorf("%d spilled files left after Close", len(files))
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path"
 	"sort"
 	"strings"
@@ -31,6 +32,14 @@ type Limits struct {
 	MaxEntries int
 	// MaxPathLen is the longest entry name accepted (default 4096 bytes).
 	MaxPathLen int
+	// MemFile is the largest wanted file kept in memory (default 4 MiB);
+	// larger ones are spilled to SpillDir when it is set.
+	MemFile int64
+	// SpillDir is where larger wanted files are written (inside the cache
+	// directory); empty keeps everything in memory, within MaxCaptured.
+	SpillDir string
+	// MaxSpilled is the total of spilled file contents at once (default 16 GiB).
+	MaxSpilled int64
 }
 
 // DefaultLimits are the limits applied when a field of Limits is zero.
@@ -39,6 +48,8 @@ var DefaultLimits = Limits{
 	MaxCaptured: 2 << 30,
 	MaxEntries:  10_000_000,
 	MaxPathLen:  4096,
+	MemFile:     4 << 20,
+	MaxSpilled:  16 << 30,
 }
 
 func (l Limits) withDefaults() Limits {
@@ -54,6 +65,12 @@ func (l Limits) withDefaults() Limits {
 	if l.MaxPathLen <= 0 {
 		l.MaxPathLen = DefaultLimits.MaxPathLen
 	}
+	if l.MemFile <= 0 {
+		l.MemFile = DefaultLimits.MemFile
+	}
+	if l.MaxSpilled <= 0 {
+		l.MaxSpilled = DefaultLimits.MaxSpilled
+	}
 	return l
 }
 
@@ -61,7 +78,8 @@ type node struct {
 	kind     Kind
 	layer    int    // index of the layer that last wrote this node
 	link     string // symlink target
-	data     []byte // contents of a wanted file
+	data     []byte // contents of a wanted file kept in memory
+	spill    string // or the path of the file holding them
 	size     int64
 	mode     uint32
 	children map[string]*node
@@ -72,6 +90,7 @@ type Tree struct {
 	root     *node
 	limits   Limits
 	captured int64
+	spilled  int64
 	// Problems collects entries that were refused or files that could not
 	// be kept, in the order met.
 	Problems []Problem
@@ -154,13 +173,39 @@ func (t *Tree) lookupParent(name string, layer int, create bool) (*node, string)
 
 // release forgets the captured bytes of a subtree that is being dropped.
 func (t *Tree) release(n *node) {
+	t.releaseNode(n)
+	for _, c := range n.children {
+		t.release(c)
+	}
+}
+
+func (t *Tree) releaseNode(n *node) {
 	if n.data != nil {
 		t.captured -= int64(len(n.data))
 		n.data = nil
 	}
-	for _, c := range n.children {
-		t.release(c)
+	if n.spill != "" {
+		os.Remove(n.spill)
+		t.spilled -= n.size
+		n.spill = ""
 	}
+}
+
+// kept reports whether the node holds a wanted file's contents.
+func (n *node) kept() bool { return n.data != nil || n.spill != "" }
+
+// Release drops the kept contents of the file at name (links not
+// followed): an extractor that has read a file for good frees its memory
+// or disk. The file stays in the tree's structure.
+func (t *Tree) Release(name string) {
+	if n, _ := t.lookup(name, false); n != nil && n.kind == KindFile {
+		t.releaseNode(n)
+	}
+}
+
+// Close removes every spilled file.
+func (t *Tree) Close() {
+	t.release(t.root)
 }
 
 // removeLower drops from n's subtree every node written by a layer below
@@ -182,6 +227,9 @@ func (t *Tree) capture(n *node, r io.Reader, size int64) error {
 	if size > t.limits.MaxFileSize {
 		return fmt.Errorf("file is %d bytes, more than the limit of %d kept for analysis", size, t.limits.MaxFileSize)
 	}
+	if size > t.limits.MemFile && t.limits.SpillDir != "" {
+		return t.spillTo(n, r, size)
+	}
 	if t.captured+size > t.limits.MaxCaptured {
 		return fmt.Errorf("keeping %d more bytes would pass the limit of %d bytes held for analysis", size, t.limits.MaxCaptured)
 	}
@@ -194,10 +242,41 @@ func (t *Tree) capture(n *node, r io.Reader, size int64) error {
 	return nil
 }
 
+func (t *Tree) spillTo(n *node, r io.Reader, size int64) error {
+	if t.spilled+size > t.limits.MaxSpilled {
+		return fmt.Errorf("spilling %d more bytes would pass the limit of %d bytes on disk", size, t.limits.MaxSpilled)
+	}
+	f, err := os.CreateTemp(t.limits.SpillDir, "file-*")
+	if err != nil {
+		return fmt.Errorf("spilling: %w", err)
+	}
+	written, err := io.CopyN(f, r, size)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("reading contents (%d of %d bytes): %w", written, size, err)
+	}
+	n.spill = f.Name()
+	t.spilled += size
+	return nil
+}
+
 // Layer returns the index of the layer that last wrote the file at name
 // (links followed), or -1 when there is none.
 func (t *Tree) Layer(name string) int {
 	n, err := t.lookup(name, true)
+	if err != nil || n == nil {
+		return -1
+	}
+	return n.layer
+}
+
+// EntryLayer returns the index of the layer that last wrote the entry at
+// name (links not followed, kept or not), or -1 when there is none.
+func (t *Tree) EntryLayer(name string) int {
+	n, err := t.lookup(name, false)
 	if err != nil || n == nil {
 		return -1
 	}
@@ -217,7 +296,7 @@ func (t *Tree) Walk(fn func(name string, kind Kind, link string, captured bool))
 		for _, k := range names {
 			c := n.children[k]
 			p := path.Join(prefix, k)
-			fn(p, c.kind, c.link, c.data != nil)
+			fn(p, c.kind, c.link, c.kept())
 			if c.kind == KindDir {
 				walk(p, c)
 			}

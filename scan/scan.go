@@ -72,7 +72,12 @@ type Result struct {
 
 // Run builds the inventory of img.
 func Run(ctx context.Context, img *source.Image, opts Options) (*Result, error) {
-	r := &runner{opts: opts, tree: layer.NewTree(opts.Limits), since: map[string]map[string]int{}, last: map[string][]*inventory.Package{}}
+	if opts.Limits.SpillDir == "" {
+		opts.Limits.SpillDir = opts.TempDir
+	}
+	r := &runner{opts: opts, tree: layer.NewTree(opts.Limits), since: map[string]map[string]int{},
+		last: map[string][]*inventory.Package{}, files: map[string]map[string]fileResult{}}
+	defer r.tree.Close()
 	if img.Image == nil {
 		if err := r.dir(ctx, img.Dir); err != nil {
 			return nil, err
@@ -90,9 +95,16 @@ type runner struct {
 	distro *inventory.Distro
 	// since maps extractor → package key → index of the layer from which
 	// on the package has been present unchanged.
-	since    map[string]map[string]int
-	last     map[string][]*inventory.Package
+	since map[string]map[string]int
+	last  map[string][]*inventory.Package
+	// files holds, per file extractor, what each file gave.
+	files    map[string]map[string]fileResult
 	problems []Problem
+}
+
+type fileResult struct {
+	layer int
+	pkgs  []*inventory.Package
 }
 
 func (r *runner) wants(name string) bool {
@@ -107,9 +119,18 @@ func (r *runner) wants(name string) bool {
 	return false
 }
 
+func (r *runner) fileWants(name string, mode fs.FileMode, size int64) bool {
+	for _, e := range r.opts.Extractors {
+		if fw, ok := e.(extract.FileWanter); ok && fw.WantsFile(name, mode, size) {
+			return true
+		}
+	}
+	return false
+}
+
 func (r *runner) dir(ctx context.Context, root string) error {
 	r.layers = []Layer{{Index: 0}}
-	res, err := r.tree.ApplyDir(ctx, 0, root, r.wants)
+	res, err := r.tree.ApplyDirFiles(ctx, 0, root, r.wants, r.fileWants)
 	if err != nil {
 		return err
 	}
@@ -161,7 +182,7 @@ func (r *runner) applyLayer(ctx context.Context, i int, l v1.Layer) (layer.Appli
 		return layer.Applied{}, err
 	}
 	defer rc.Close()
-	res, err := r.tree.Apply(ctx, i, rc, r.wants)
+	res, err := r.tree.ApplyFiles(ctx, i, rc, r.wants, r.fileWants)
 	if err != nil {
 		return res, err
 	}
@@ -207,11 +228,18 @@ func (r *runner) extract(ctx context.Context, i int, res layer.Applied) error {
 			r.distro = d
 		}
 	}
+	in := extract.Input{FS: r.tree, Distro: r.distro, TempDir: r.opts.TempDir}
 	for _, e := range r.opts.Extractors {
+		if fe, ok := e.(extract.FileExtractor); ok {
+			if err := r.extractFiles(ctx, i, fe, in, res); err != nil {
+				return err
+			}
+			continue
+		}
 		if !r.concerns(e, res) && i > 0 {
 			continue
 		}
-		pkgs, err := e.Extract(ctx, extract.Input{FS: r.tree, Distro: r.distro, TempDir: r.opts.TempDir})
+		pkgs, err := e.Extract(ctx, in)
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return ctxErr
@@ -220,7 +248,48 @@ func (r *runner) extract(ctx context.Context, i int, res layer.Applied) error {
 		}
 		r.record(e.Name(), i, pkgs)
 	}
+	r.releaseFiles(res)
 	return nil
+}
+
+// extractFiles runs a per-file extractor on each wanted file the layer
+// wrote, then lets the tree drop the file's contents unless another
+// extractor reads it as part of a whole.
+func (r *runner) extractFiles(ctx context.Context, i int, e extract.FileExtractor, in extract.Input, res layer.Applied) error {
+	results := r.files[e.Name()]
+	if results == nil {
+		results = map[string]fileResult{}
+		r.files[e.Name()] = results
+	}
+	_, picksByMode := e.(extract.FileWanter)
+	for _, p := range res.Paths {
+		if !e.Wants(p) && !picksByMode {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		pkgs, err := e.ExtractFile(ctx, in, p)
+		if err != nil {
+			r.fileErrors(e.Name(), i, err)
+		}
+		if len(pkgs) > 0 {
+			results[p] = fileResult{layer: i, pkgs: pkgs}
+		} else {
+			delete(results, p)
+		}
+	}
+	return nil
+}
+
+// releaseFiles frees the contents of files that only per-file extractors
+// wanted, once they have all read them.
+func (r *runner) releaseFiles(res layer.Applied) {
+	for _, p := range res.Paths {
+		if !r.wants(p) {
+			r.tree.Release(p)
+		}
+	}
 }
 
 func (r *runner) concerns(e extract.Extractor, res layer.Applied) bool {
@@ -302,6 +371,24 @@ func (r *runner) finish() *Result {
 			res.Packages = append(res.Packages, p)
 		}
 	}
+	for _, e := range r.opts.Extractors {
+		for path, fr := range r.files[e.Name()] {
+			// A later layer may have removed or replaced the file.
+			if r.tree.EntryLayer(path) != fr.layer {
+				continue
+			}
+			for _, p := range fr.pkgs {
+				p.Layer = r.layers[fr.layer].DiffID
+				p.CreatedBy = r.layers[fr.layer].CreatedBy
+				for j := range p.Locations {
+					if p.Locations[j].Layer == "" {
+						p.Locations[j].Layer = p.Layer
+					}
+				}
+				res.Packages = append(res.Packages, p)
+			}
+		}
+	}
 	sort.SliceStable(res.Packages, func(a, b int) bool {
 		pa, pb := res.Packages[a], res.Packages[b]
 		if pa.Type != pb.Type {
@@ -310,7 +397,10 @@ func (r *runner) finish() *Result {
 		if pa.Name != pb.Name {
 			return pa.Name < pb.Name
 		}
-		return pa.Version < pb.Version
+		if pa.Version != pb.Version {
+			return pa.Version < pb.Version
+		}
+		return firstPath(pa) < firstPath(pb)
 	})
 	return res
 }
@@ -326,4 +416,11 @@ func TempDir(cacheDir string) (string, func(), error) {
 		return "", nil, err
 	}
 	return dir, func() { os.RemoveAll(dir) }, nil
+}
+
+func firstPath(p *inventory.Package) string {
+	if len(p.Locations) == 0 {
+		return ""
+	}
+	return p.Locations[0].Path
 }
