@@ -72,10 +72,13 @@ type Event struct {
 	Limit        string `json:"limit,omitempty"`
 }
 
-// Range is one OSV range ("ECOSYSTEM", "SEMVER" or "GIT").
+// Range is one OSV range ("ECOSYSTEM", "SEMVER" or "GIT"), or a feed's
+// own requirement strings (Type RangeCargo, RangeRubyGems or
+// RangeComposer, with Requirements set and no Events; see requirements.go).
 type Range struct {
-	Type   string  `json:"type"`
-	Events []Event `json:"events"`
+	Type         string        `json:"type"`
+	Events       []Event       `json:"events"`
+	Requirements *Requirements `json:"requirements,omitempty"`
 }
 
 // Affected is one statement about one package in one namespace.
