@@ -21,6 +21,7 @@ func newDBCmd(g *globals) *cobra.Command {
 		Short: "Build, update and inspect the advisory database",
 	}
 	cmd.AddCommand(newDBBuildCmd(g), newDBUpdateCmd(g), newDBStatusCmd(g))
+	cmd.AddCommand(newDBPushCmds(g)...)
 	return cmd
 }
 
