@@ -26,7 +26,10 @@ type Report struct {
 	Vulnerabilities []Vulnerability      `json:"vulnerabilities"`
 	Unknowns        []Unknown            `json:"unknowns"`
 	Problems        []Problem            `json:"problems"`
-	Summary         Summary              `json:"summary"`
+	// Warnings are things a reader of the findings should know, such as an
+	// advisory database older than --db-max-age.
+	Warnings []string `json:"warnings"`
+	Summary  Summary  `json:"summary"`
 }
 
 // Target is what was scanned.
@@ -174,6 +177,9 @@ func (r *Report) Summarize() {
 	}
 	if r.Problems == nil {
 		r.Problems = []Problem{}
+	}
+	if r.Warnings == nil {
+		r.Warnings = []string{}
 	}
 	if r.Packages == nil {
 		r.Packages = []*inventory.Package{}

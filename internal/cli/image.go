@@ -23,6 +23,8 @@ type scanFlags struct {
 	platform      string
 	insecure      bool
 	dbPath        string
+	dbMaxAge      string
+	dbStale       string
 }
 
 func (f *scanFlags) register(cmd *cobra.Command, image bool) {
@@ -33,6 +35,8 @@ func (f *scanFlags) register(cmd *cobra.Command, image bool) {
 	fl.BoolVar(&f.ignoreUnfixed, "ignore-unfixed", false, "leave out vulnerabilities that have no fixed version yet")
 	fl.IntVar(&f.exitCode, "exit-code", 0, "exit with this code when a vulnerability survives the filters (errors exit 2)")
 	fl.StringVar(&f.dbPath, "db", "", "advisory database file (default: db/lading.db in the cache directory)")
+	fl.StringVar(&f.dbMaxAge, "db-max-age", "0", "oldest advisory database to scan with, e.g. 72h or 5d; 0 means no limit")
+	fl.StringVar(&f.dbStale, "db-stale", "warn", "what an older database does: warn (on standard error and in the report's warnings) or fail (exit 2)")
 	if image {
 		fl.StringVar(&f.platform, "platform", "", "platform to pick from a multi-platform image, os/arch[/variant] (default linux/amd64)")
 		fl.BoolVar(&f.insecure, "insecure", false, "allow plain HTTP to registries other than localhost")
@@ -50,6 +54,14 @@ func (f *scanFlags) validate() error {
 	}
 	if f.exitCode < 0 || f.exitCode > 125 {
 		return fmt.Errorf("--exit-code %d: want 0 to 125", f.exitCode)
+	}
+	if _, err := parseMaxAge(f.dbMaxAge); err != nil {
+		return err
+	}
+	switch f.dbStale {
+	case "warn", "fail":
+	default:
+		return fmt.Errorf("--db-stale %q: want warn or fail", f.dbStale)
 	}
 	for _, s := range f.severities() {
 		if report.SeverityRank(s) == 0 && s != "UNKNOWN" {
@@ -125,6 +137,13 @@ func (g *globals) runScan(cmd *cobra.Command, ref string, f *scanFlags) error {
 		return err
 	}
 	defer db.Close()
+	staleWarning, err := checkFreshness(ctx, db, f)
+	if err != nil {
+		return err
+	}
+	if staleWarning != "" {
+		fmt.Fprintf(g.stdio.Err, "lading: warning: %s\n", staleWarning)
+	}
 
 	tmp, cleanup, err := scan.TempDir(cache)
 	if err != nil {
@@ -149,6 +168,9 @@ func (g *globals) runScan(cmd *cobra.Command, ref string, f *scanFlags) error {
 	rep, err := buildReport(ctx, db, img, inv)
 	if err != nil {
 		return err
+	}
+	if staleWarning != "" {
+		rep.Warnings = append(rep.Warnings, staleWarning)
 	}
 	report.Filter{Severities: f.severities(), IgnoreUnfixed: f.ignoreUnfixed}.Apply(rep)
 
