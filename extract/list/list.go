@@ -5,7 +5,9 @@ package list
 import (
 	"github.com/lading-dev/lading/extract"
 	"github.com/lading-dev/lading/extract/apk"
+	"github.com/lading-dev/lading/extract/cargo"
 	"github.com/lading-dev/lading/extract/dpkg"
+	"github.com/lading-dev/lading/extract/gobinary"
 	"github.com/lading-dev/lading/extract/rpm"
 )
 
@@ -13,4 +15,14 @@ import (
 // rpm, in that order. Each call returns new values.
 func OS() []extract.Extractor {
 	return []extract.Extractor{dpkg.New(), apk.New(), rpm.New()}
+}
+
+// Language returns the extractors of language packages: Go modules
+// (executables and go.mod) and Rust crates (Cargo.lock and cargo-auditable
+// executables). Each call returns new values.
+func Language() []extract.Extractor {
+	return []extract.Extractor{
+		gobinary.New(),
+		cargo.New(),
+	}
 }
