@@ -189,6 +189,8 @@ func ingest(ctx context.Context, w *store.Writer, p string, format Format, opts 
 	sink := func(e feed.Entry) error { return w.Add(ctx, e) }
 	var stats feed.Stats
 	switch format {
+	case FormatPyPAArchive, FormatRustSecArchive, FormatRubySecArchive, FormatFriendsOfPHPArchive:
+		rf.Source, stats, err = ingestNative(ctx, p, format, sink)
 	case FormatOSVZip:
 		rf.Source = osv.Source
 		stats, err = osv.ReadZipFile(ctx, p, sink)

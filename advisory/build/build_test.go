@@ -32,6 +32,11 @@ var wantRecords = map[string]int{
 	"debian/tracker-json/anchore-vunnel-debian.json":                6,
 	"debian/tracker-json/aquasecurity-vuln-list-update-debian.json": 3,
 	"debian/tracker-json/google-osv.dev-debian_security_tracker_mock.json": 4,
+	// Native advisory repositories (§2–§5): advisory files per archive.
+	"github/pypa/advisory-database/archive/refs/heads/main.zip":             2661,
+	"github/rustsec/advisory-db/archive/refs/heads/main.zip":                1225,
+	"github/rubysec/ruby-advisory-db/archive/refs/heads/master.zip":         1381,
+	"github/FriendsOfPHP/security-advisories/archive/refs/heads/master.zip": 1592,
 }
 
 var wantSecdbEntries = map[string]int{
@@ -43,9 +48,9 @@ var wantSecdbEntries = map[string]int{
 }
 
 // TestBuildAllVulndata builds from the whole shared folder: 63 files
-// (PROVENANCE.md "Totals"), of which PROVENANCE.md, 4 GitHub archives, 3
-// KEV files and 20 NVD feeds (§10) are reported as skipped and the other
-// 35 (20 secdb, 6 Debian, 9 OSV zips) are read.
+// (PROVENANCE.md "Totals"), of which PROVENANCE.md, 3 KEV files and 20
+// NVD feeds (§10) are reported as skipped and the other 39 (20 secdb, 6
+// Debian, 9 OSV zips, 4 GitHub archives) are read.
 func TestBuildAllVulndata(t *testing.T) {
 	root := testutil.Shared(t, "vulndata")
 	db := filepath.Join(t.TempDir(), "advisory.db")
@@ -56,10 +61,10 @@ func TestBuildAllVulndata(t *testing.T) {
 	}
 	t.Logf("built %s: %d bytes in %s; %+v", db, rep.Size, rep.Duration, rep.Store)
 
-	if len(rep.Files) != 35 || len(rep.Skipped) != 28 {
-		t.Errorf("read %d files and skipped %d, want 35 and 28\n%s", len(rep.Files), len(rep.Skipped), log.String())
+	if len(rep.Files) != 39 || len(rep.Skipped) != 24 {
+		t.Errorf("read %d files and skipped %d, want 39 and 24\n%s", len(rep.Files), len(rep.Skipped), log.String())
 	}
-	skipWant := map[string]int{"GitHub branch archive": 4, "KEV": 2, "JSON schema": 1, "NVD": 20, "documentation": 1}
+	skipWant := map[string]int{"KEV": 2, "JSON schema": 1, "NVD": 20, "documentation": 1}
 	for prefix, want := range skipWant {
 		n := 0
 		for _, s := range rep.Skipped {
@@ -106,7 +111,7 @@ func TestBuildAllVulndata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(st.Metadata.Sources) != 35 || st.Metadata.SchemaVersion != store.SchemaVersion {
+	if len(st.Metadata.Sources) != 39 || st.Metadata.SchemaVersion != store.SchemaVersion {
 		t.Errorf("metadata: %d sources, schema %d", len(st.Metadata.Sources), st.Metadata.SchemaVersion)
 	}
 	// Distinct ids per source, counted with python3 over the files: OSV
@@ -114,10 +119,13 @@ func TestBuildAllVulndata(t *testing.T) {
 	// 13 crates.io); secdb 2,998 plus CVE-2018-16859, which occurs only
 	// misspelt ("CVE 2018-16859", v3.9 main) and is repaired; DSA 5,407 (5,406 + DSA-5970-1 from
 	// vunnel's excerpt, the other nine repeat the list); DLA 3,534;
-	// tracker 11.
+	// tracker 11; pypa 2,661 (10 withdrawn), rustsec 1,225 (13
+	// withdrawn), rubysec 1,306 (one CVE can name several gems),
+	// friendsofphp 1,186 (likewise, across packages).
 	want := map[string][2]int{
 		"osv": {11222, 30}, "alpine-secdb": {2999, 0}, "debian-dsa": {5407, 0},
 		"debian-dla": {3534, 0}, "debian-tracker": {11, 0},
+		"pypa": {2661, 10}, "rustsec": {1225, 13}, "rubysec": {1306, 0}, "friendsofphp": {1186, 0},
 	}
 	for _, c := range st.Sources {
 		w := want[c.Source]
@@ -152,8 +160,8 @@ func TestBuildAllVulndata(t *testing.T) {
 		t.Errorf("debian:12 busybox: got %+v", aff)
 	}
 	aff, _ = s.Affected(ctx, "pypi", "JINJA2")
-	if len(aff) != 2 {
-		t.Errorf("pypi jinja2: got %d statements, want 2 (GHSA-h5c8 jinja2, GHSA-h75v Jinja2)", len(aff))
+	if len(aff) != 7 {
+		t.Errorf("pypi jinja2: got %d statements, want 7 (osv: GHSA-h5c8 jinja2, GHSA-h75v Jinja2; pypa: 5 PYSEC records under vulns/jinja2/)", len(aff))
 	}
 	v, _ := s.Vulnerability(ctx, "DSA-5380-1")
 	if v == nil || v.Source != "debian-dsa" || len(v.Aliases) != 1 || v.Aliases[0] != "CVE-2023-1393" {

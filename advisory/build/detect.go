@@ -147,7 +147,10 @@ func detectZip(f *os.File, p string) (Format, error) {
 		return FormatOSVZip, nil
 	case len(tops) == 1 && rootJSON == 0:
 		for top := range tops {
-			return "", skip("GitHub branch archive (%s/): native advisory repositories (pypa, rustsec, rubysec, FriendsOfPHP) are not read yet: format not yet supported", top)
+			if format, ok := detectBranchArchive(zr, top); ok {
+				return format, nil
+			}
+			return "", skip("GitHub branch archive (%s/) of a repository lading does not read: format not recognised", top)
 		}
 	case files == 0:
 		return "", skip("empty zip")

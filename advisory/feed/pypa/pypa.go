@@ -1,0 +1,205 @@
+// Package pypa reads the PyPA advisory database
+// (https://github.com/pypa/advisory-database): one OSV record per file,
+// written in YAML, under vulns/<package>/<PYSEC-id>.yaml. Each YAML
+// document is turned into the equivalent JSON and read with the OSV
+// package's own decoder and conversion, so a PYSEC record gives the same
+// statements as its JSON form in osv.dev's PyPI/all.zip, under source
+// "pypa".
+package pypa
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/lading-dev/lading/advisory/feed"
+	"github.com/lading-dev/lading/advisory/feed/ghzip"
+	"github.com/lading-dev/lading/advisory/feed/osv"
+)
+
+// Source is the Vulnerability.Source of every record this package reads.
+const Source = "pypa"
+
+// Namespace is where the PyPI statements go (advisory.EcosystemNamespace
+// of the records' "PyPI" ecosystem).
+const Namespace = "pypi"
+
+// Parse decodes one OSV record written in YAML.
+func Parse(data []byte) (*osv.Record, error) {
+	js, err := YAMLToJSON(data)
+	if err != nil {
+		return nil, err
+	}
+	return osv.Parse(js)
+}
+
+// Convert turns a record into an Entry with osv.Convert and marks it, and
+// its statements, as source "pypa".
+func Convert(r *osv.Record, stats *feed.Stats) feed.Entry {
+	e := osv.Convert(r, stats)
+	e.Vuln.Source = Source
+	for i := range e.Affected {
+		e.Affected[i].Source = Source
+	}
+	return e
+}
+
+// Limits on the YAML → JSON conversion (aliases can make a small document
+// expand a lot).
+const (
+	maxDepth     = 256
+	maxJSONBytes = 4 * ghzip.MaxEntrySize
+)
+
+var errTooDeep = errors.New("YAML nested too deeply")
+
+// YAMLToJSON converts one YAML document to JSON. Mappings become objects
+// (keys must be scalars), sequences arrays, null scalars null, booleans
+// true/false; every other scalar becomes a JSON string holding its text
+// as written, so an unquoted version such as 2.10 keeps its trailing zero
+// and timestamps keep their spelling (OSV has no numeric fields that
+// lading reads).
+func YAMLToJSON(data []byte) ([]byte, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("invalid YAML: %w", err)
+	}
+	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
+		return nil, errors.New("not a YAML document")
+	}
+	var buf bytes.Buffer
+	if err := writeJSON(&buf, doc.Content[0], 0); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func writeJSON(buf *bytes.Buffer, n *yaml.Node, depth int) error {
+	if depth > maxDepth {
+		return errTooDeep
+	}
+	if buf.Len() > maxJSONBytes {
+		return fmt.Errorf("YAML expands to more than %d bytes of JSON", maxJSONBytes)
+	}
+	switch n.Kind {
+	case yaml.AliasNode:
+		if n.Alias == nil {
+			return errors.New("YAML alias without a target")
+		}
+		return writeJSON(buf, n.Alias, depth+1)
+	case yaml.MappingNode:
+		buf.WriteByte('{')
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			for k.Kind == yaml.AliasNode && k.Alias != nil {
+				k = k.Alias
+			}
+			if k.Kind != yaml.ScalarNode {
+				return fmt.Errorf("YAML mapping key at line %d is not a scalar", k.Line)
+			}
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			writeString(buf, k.Value)
+			buf.WriteByte(':')
+			if err := writeJSON(buf, n.Content[i+1], depth+1); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte('}')
+	case yaml.SequenceNode:
+		buf.WriteByte('[')
+		for i, c := range n.Content {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if err := writeJSON(buf, c, depth+1); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte(']')
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!null":
+			buf.WriteString("null")
+		case "!!bool":
+			var b bool
+			if err := n.Decode(&b); err != nil {
+				return fmt.Errorf("YAML boolean at line %d: %w", n.Line, err)
+			}
+			fmt.Fprint(buf, b)
+		default:
+			writeString(buf, n.Value)
+		}
+	default:
+		return fmt.Errorf("unexpected YAML node kind %d at line %d", n.Kind, n.Line)
+	}
+	return nil
+}
+
+func writeString(buf *bytes.Buffer, s string) {
+	b, _ := json.Marshal(s)
+	buf.Write(b)
+}
+
+// isRecord reports whether a repository path holds a record:
+// vulns/<package>/<id>.yaml (or .yml). Dot files (vulns/.id-allocator)
+// and files outside vulns/ (LICENSE, README.md) are not records.
+func isRecord(p string) (record, candidate bool) {
+	if !strings.HasPrefix(p, "vulns/") || strings.HasPrefix(path.Base(p), ".") {
+		return false, false
+	}
+	ext := strings.ToLower(path.Ext(p))
+	return ext == ".yaml" || ext == ".yml", true
+}
+
+// ReadZipFile reads a GitHub archive of the advisory-database repository
+// and hands on one Entry per record. Files that are not records are
+// passed over; a file under vulns/ with another extension, and a record
+// that does not parse, are counted as skipped with the file name. An
+// archive in which no record parses, a damaged zip and an entry over the
+// size limit are errors naming the file (and entry).
+func ReadZipFile(ctx context.Context, p string, sink feed.Sink) (feed.Stats, error) {
+	var stats feed.Stats
+	err := ghzip.OpenFile(p, func(a *ghzip.Archive) error {
+		return a.Walk(ctx, func(e ghzip.Entry) error {
+			rec, cand := isRecord(e.Path)
+			if !cand {
+				return nil
+			}
+			if !rec {
+				stats.Skip(e.Path + ": not a .yaml record")
+				return nil
+			}
+			data, err := e.Read()
+			if err != nil {
+				return fmt.Errorf("entry %s: %w", e.Name, err)
+			}
+			r, err := Parse(data)
+			if err != nil {
+				stats.Skip(e.Path + ": " + err.Error())
+				return nil
+			}
+			if err := stats.Emit(sink, Convert(r, &stats)); err != nil {
+				return fmt.Errorf("entry %s: %w", e.Name, err)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return stats, fmt.Errorf("pypa: %s: %w", p, err)
+	}
+	if stats.Records == 0 {
+		if stats.Skipped > 0 {
+			return stats, fmt.Errorf("pypa: %s: no record parses (first problem: %s)", p, stats.SkipNotes[0])
+		}
+		return stats, fmt.Errorf("pypa: %s: no record found under vulns/", p)
+	}
+	return stats, nil
+}
