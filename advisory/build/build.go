@@ -209,6 +209,8 @@ func ingest(ctx context.Context, w *store.Writer, p string, format Format, opts 
 			rf.Source = debian.SourceDLA
 		}
 		stats, err = debian.ReadListFile(ctx, p, sink)
+	case FormatNVDJSON, FormatKEVJSON, FormatKEVCSV, FormatEPSSCSV:
+		rf.Source, stats, err = ingestEnrichment(ctx, w, p, format)
 	default:
 		return rf, fmt.Errorf("%s: no reader for format %q", p, format)
 	}

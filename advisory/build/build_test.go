@@ -37,6 +37,20 @@ var wantRecords = map[string]int{
 	"github/rustsec/advisory-db/archive/refs/heads/main.zip":                1225,
 	"github/rubysec/ruby-advisory-db/archive/refs/heads/master.zip":         1381,
 	"github/FriendsOfPHP/security-advisories/archive/refs/heads/master.zip": 1592,
+	// NVD CVE_Items per file (PROVENANCE.md §10; recounted with python3
+	// over the gzip JSON) and KEV entries (§9: count 1,404; the CSV has
+	// the same 1,404 rows).
+	"nvd/feeds/json/cve/1.1/nvdcve-1.1-2002.json.gz": 6769, "nvd/feeds/json/cve/1.1/nvdcve-1.1-2003.json.gz": 1553,
+	"nvd/feeds/json/cve/1.1/nvdcve-1.1-2004.json.gz": 2707, "nvd/feeds/json/cve/1.1/nvdcve-1.1-2005.json.gz": 4765,
+	"nvd/feeds/json/cve/1.1/nvdcve-1.1-2006.json.gz": 7140, "nvd/feeds/json/cve/1.1/nvdcve-1.1-2007.json.gz": 6579,
+	"nvd/feeds/json/cve/1.1/nvdcve-1.1-2008.json.gz": 7171, "nvd/feeds/json/cve/1.1/nvdcve-1.1-2009.json.gz": 5025,
+	"nvd/feeds/json/cve/1.1/nvdcve-1.1-2010.json.gz": 5193, "nvd/feeds/json/cve/1.1/nvdcve-1.1-2011.json.gz": 4831,
+	"nvd/feeds/json/cve/1.1/nvdcve-1.1-2012.json.gz": 5840, "nvd/feeds/json/cve/1.1/nvdcve-1.1-2013.json.gz": 6683,
+	"nvd/feeds/json/cve/1.1/nvdcve-1.1-2014.json.gz": 8937, "nvd/feeds/json/cve/1.1/nvdcve-1.1-2015.json.gz": 8626,
+	"nvd/feeds/json/cve/1.1/nvdcve-1.1-2016.json.gz": 10523, "nvd/feeds/json/cve/1.1/nvdcve-1.1-2017.json.gz": 16695,
+	"nvd/feeds/json/cve/1.1/nvdcve-1.1-2018.json.gz": 16768, "nvd/feeds/json/cve/1.1/nvdcve-1.1-2023.json.gz": 44,
+	"nvd/feeds/json/cve/1.1/nvdcve-1.1-modified.json.gz": 1632, "nvd/feeds/json/cve/1.1/nvdcve-1.1-recent.json.gz": 587,
+	"kev/known_exploited_vulnerabilities.json": 1404, "kev/known_exploited_vulnerabilities.csv": 1404,
 }
 
 var wantSecdbEntries = map[string]int{
@@ -48,9 +62,9 @@ var wantSecdbEntries = map[string]int{
 }
 
 // TestBuildAllVulndata builds from the whole shared folder: 63 files
-// (PROVENANCE.md "Totals"), of which PROVENANCE.md, 3 KEV files and 20
-// NVD feeds (§10) are reported as skipped and the other 39 (20 secdb, 6
-// Debian, 9 OSV zips, 4 GitHub archives) are read.
+// (PROVENANCE.md "Totals"), of which PROVENANCE.md and the KEV JSON
+// schema are reported as skipped and the other 61 (20 secdb, 6 Debian, 9
+// OSV zips, 20 NVD feeds, KEV JSON and CSV, 4 GitHub archives) are read.
 func TestBuildAllVulndata(t *testing.T) {
 	root := testutil.Shared(t, "vulndata")
 	db := filepath.Join(t.TempDir(), "advisory.db")
@@ -61,10 +75,10 @@ func TestBuildAllVulndata(t *testing.T) {
 	}
 	t.Logf("built %s: %d bytes in %s; %+v", db, rep.Size, rep.Duration, rep.Store)
 
-	if len(rep.Files) != 39 || len(rep.Skipped) != 24 {
-		t.Errorf("read %d files and skipped %d, want 39 and 24\n%s", len(rep.Files), len(rep.Skipped), log.String())
+	if len(rep.Files) != 61 || len(rep.Skipped) != 2 {
+		t.Errorf("read %d files and skipped %d, want 61 and 2\n%s", len(rep.Files), len(rep.Skipped), log.String())
 	}
-	skipWant := map[string]int{"KEV": 2, "JSON schema": 1, "NVD": 20, "documentation": 1}
+	skipWant := map[string]int{"JSON schema": 1, "documentation": 1}
 	for prefix, want := range skipWant {
 		n := 0
 		for _, s := range rep.Skipped {
@@ -111,7 +125,7 @@ func TestBuildAllVulndata(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(st.Metadata.Sources) != 39 || st.Metadata.SchemaVersion != store.SchemaVersion {
+	if len(st.Metadata.Sources) != 61 || st.Metadata.SchemaVersion != store.SchemaVersion {
 		t.Errorf("metadata: %d sources, schema %d", len(st.Metadata.Sources), st.Metadata.SchemaVersion)
 	}
 	// Distinct ids per source, counted with python3 over the files: OSV
@@ -135,6 +149,12 @@ func TestBuildAllVulndata(t *testing.T) {
 	}
 	if len(st.Sources) != len(want) {
 		t.Errorf("sources: got %+v", st.Sources)
+	}
+	// NVD: 128,068 items, 127,298 distinct CVEs, of which 8,013 are
+	// rejected in their newest record (counted with python3 over the 20
+	// feeds); KEV: 1,404 CVEs in both files.
+	if e := st.Enrichment; e.NVD != 127298 || e.NVDRejected != 8013 || e.KEV != 1404 || e.EPSS != 0 {
+		t.Errorf("enrichment counts: got %+v", e)
 	}
 	if st.Totals.Statements+rep.Store.Duplicates != sumStatements {
 		t.Errorf("statements: %d stored + %d duplicates, want %d read", st.Totals.Statements, rep.Store.Duplicates, sumStatements)

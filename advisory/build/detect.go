@@ -66,10 +66,7 @@ func Detect(p string) (Format, error) {
 	case strings.HasSuffix(base, ".zip"):
 		return "", fmt.Errorf("%s: named .zip but is not a zip file", p)
 	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
-		if strings.HasPrefix(base, "nvdcve-") {
-			return "", skip("NVD JSON 1.1 feed: NVD data is not read yet (later issue)")
-		}
-		return "", skip("gzip file of unknown content: format not recognised")
+		return detectGzip(f, p)
 	case n == 0:
 		return "", skip("empty file")
 	case len(trimmed) > 0 && trimmed[0] == '{':
@@ -82,10 +79,7 @@ func Detect(p string) (Format, error) {
 	case strings.HasSuffix(base, ".yaml") || strings.HasSuffix(base, ".yml"):
 		return detectYAML(p)
 	case strings.HasSuffix(base, ".csv"):
-		if strings.Contains(base, "known_exploited") {
-			return "", skip("CISA KEV catalog (CSV): KEV is not read yet (later issue)")
-		}
-		return "", skip("CSV file: format not recognised")
+		return detectCSV(head)
 	case strings.HasSuffix(base, ".md") || strings.HasSuffix(base, ".txt") || strings.HasPrefix(base, "license") || strings.HasPrefix(base, "readme"):
 		return "", skip("documentation or licence text, not advisory data")
 	}
@@ -171,6 +165,9 @@ func detectJSON(r io.Reader, p string) (Format, error) {
 			return "", fmt.Errorf("%s: invalid JSON: %w", p, err)
 		}
 		key, _ := tok.(string)
+		if nvdJSONKey(key, keys) {
+			return FormatNVDJSON, nil
+		}
 		keys[key] = true
 		var val json.RawMessage
 		if err := dec.Decode(&val); err != nil {
@@ -185,9 +182,9 @@ func detectJSON(r io.Reader, p string) (Format, error) {
 		case keys["id"] && (keys["affected"] || keys["modified"] || keys["schema_version"] || keys["aliases"]):
 			return FormatOSVRecord, nil
 		case keys["catalogVersion"] || keys["dateReleased"]:
-			return "", skip("CISA KEV catalog: KEV is not read yet (later issue)")
-		case keys["CVE_Items"] || keys["CVE_data_type"]:
-			return "", skip("NVD JSON feed: NVD data is not read yet (later issue)")
+			return FormatKEVJSON, nil
+		case keys["CVE_Items"] || keys["CVE_data_type"] || (key == "format" && string(val) == `"NVD_CVE"`):
+			return FormatNVDJSON, nil
 		case keys["$schema"]:
 			return "", skip("JSON schema, not advisory data")
 		}

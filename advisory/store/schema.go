@@ -13,7 +13,9 @@ import (
 
 // SchemaVersion is the layout version this code writes and reads. Open
 // refuses a file with another version; bump it on any incompatible change.
-const SchemaVersion = 1
+// There are no migrations: the database is always rebuilt from the feeds.
+// Version 2 added the enrichment tables (enrichment.go).
+const SchemaVersion = 2
 
 // applicationID marks the SQLite file as a lading advisory database
 // (PRAGMA application_id; "LADV").

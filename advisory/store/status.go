@@ -18,6 +18,7 @@ type Status struct {
 	Sources    []SourceCount     `json:"sources"`
 	Namespaces []NamespaceCount  `json:"namespaces"`
 	Totals     SourceCount       `json:"totals"`
+	Enrichment EnrichmentCounts  `json:"enrichment"` // NVD, KEV and EPSS rows
 }
 
 // SourceCount is what one feed contributed.
@@ -90,6 +91,9 @@ func (s *Store) Status(ctx context.Context) (*Status, error) {
 	st := &Status{Path: s.path, Metadata: *m, Totals: SourceCount{Source: "all"}}
 	if fi, err := os.Stat(s.path); err == nil {
 		st.Size = fi.Size()
+	}
+	if st.Enrichment, err = s.EnrichmentCounts(ctx); err != nil {
+		return nil, err
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT source, vulnerabilities, withdrawn, statements FROM source_counts ORDER BY source`)
 	if err != nil {
