@@ -17,21 +17,6 @@ func isPackageName(s string) bool {
 	return s != ""
 }
 
-// isVersion reports whether s is made of the characters of a Debian
-// version ([epoch:]upstream[-revision]: letters, digits, ".+~:-").
-func isVersion(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case c == '.' || c == '+' || c == '~' || c == ':' || c == '-':
-		default:
-			return false
-		}
-	}
-	return s != ""
-}
-
 // debianCPUs are the last parts of Debian architecture names: the CPUs of
 // dpkg's cputable and the ABI-specific names built on them ("armhf",
 // "ppc64el", "x32"). An architecture is "<cpu>" or "<os>-<cpu>" with an

@@ -146,12 +146,14 @@ var installedStates = map[string]bool{
 //   - Architecture must be a Debian architecture (see isDebianArch), which
 //     turns away deb822 files of other tools such as vcpkg;
 //   - the name must be a Debian package name (lower case letters, digits,
-//     "+", "-", "." and starting with a letter or digit) and the version
-//     may only hold the characters Debian versions are made of;
+//     "+", "-", "." and starting with a letter or digit); a version that
+//     is not a valid Debian version is kept as written, so that the
+//     matcher reports the package as not comparable instead of the package
+//     silently disappearing;
 //   - none of these fields may have continuation lines.
 func toPackage(p paragraph, inStatusD bool, distro *inventory.Distro) *inventory.Package {
 	name, version, arch := p["package"], p["version"], p["architecture"]
-	if !isPackageName(name) || !isVersion(version) || p[invalidField] != "" || !isDebianArch(arch) {
+	if !isPackageName(name) || strings.TrimSpace(version) == "" || p[invalidField] != "" || !isDebianArch(arch) {
 		return nil
 	}
 	status, hasStatus := p["status"]

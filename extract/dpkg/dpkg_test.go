@@ -259,7 +259,7 @@ func TestParagraphRules(t *testing.T) {
 		"Package: hurd\nStatus: install ok installed\nArchitecture: hurd-i386\nVersion: 1\n\n" +
 		"Package: x\nStatus: install ok installed\nArchitecture: x64-linux\nVersion: 1\n\n" +
 		"Package: Upper\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1\n\n" +
-		"Package: spaced\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1 beta\n\n" +
+		"Package: spaced\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1 beta\n\n" + // kept: an invalid version is the matcher's to report as not comparable
 		"Package: folded\nStatus: install ok installed\nArchitecture: amd64\nVersion: 1\n 2\n\n" +
 		"package: lower\nSTATUS: install ok installed\narchitecture: amd64\nversion: 4\nVersion: 5\n"
 	pkgs, err := New().Extract(context.Background(), extract.Input{FS: fstest.MapFS{statusFile: {Data: []byte(status)}}})
@@ -270,7 +270,7 @@ func TestParagraphRules(t *testing.T) {
 	for _, p := range pkgs {
 		got = append(got, p.Name+"="+p.Version)
 	}
-	want := []string{"held=1.0", "unpacked=2", "desc=3", "hurd=1", "lower=4"}
+	want := []string{"held=1.0", "unpacked=2", "desc=3", "hurd=1", "spaced=1 beta", "lower=4"}
 	if len(got) != len(want) {
 		t.Fatalf("got %v, want %v", got, want)
 	}

@@ -112,8 +112,36 @@ func convertAffected(id string, a Affected) advisory.Affected {
 	if sev == "" {
 		sev = ubuntuSeverity(a.Severity)
 	}
+	if sev == "" {
+		sev = cvesMapSeverity(a.DatabaseSpecific)
+	}
 	st.Severity = sev
 	return st
+}
+
+// cvesMapSeverity reads the Ubuntu priorities that USN records give per
+// CVE in affected[].database_specific.cves_map.cves[].severity, and returns
+// the highest: a notice fixes all its CVEs at once, so its finding carries
+// the priority of the worst of them.
+func cvesMapSeverity(raw json.RawMessage) string {
+	if len(raw) == 0 || raw[0] != '{' {
+		return ""
+	}
+	var obj struct {
+		CVEsMap struct {
+			CVEs []struct {
+				Severity []Severity `json:"severity"`
+			} `json:"cves"`
+		} `json:"cves_map"`
+	}
+	if json.Unmarshal(raw, &obj) != nil {
+		return ""
+	}
+	best := ""
+	for _, c := range obj.CVEsMap.CVEs {
+		best = feed.MaxSeverity(best, ubuntuSeverity(c.Severity))
+	}
+	return best
 }
 
 // rangeStatus is StatusFixed when every version range (GIT ranges are
