@@ -21,7 +21,7 @@ func newDBCmd(g *globals) *cobra.Command {
 		Short: "Build, update and inspect the advisory database",
 	}
 	cmd.AddCommand(newDBBuildCmd(g), newDBUpdateCmd(g), newDBStatusCmd(g))
-	cmd.AddCommand(newDBPushCmds(g)...)
+	cmd.AddCommand(append(newDBPushCmds(g), newDBSearchCmd(g))...)
 	return cmd
 }
 
