@@ -103,7 +103,7 @@ func TestDBSearchID(t *testing.T) {
 		// aliases CVE-2016-10931 and GHSA-34p9-f4q3-c4r7.
 		{query: "RUSTSEC-2016-0001", source: "osv", id: "RUSTSEC-2016-0001", namedAs: "id", alias: "CVE-2016-10931",
 			summary: "SSL/TLS MitM vulnerability due to insecure defaults",
-			stmts: []stmt{{"crates.io", "openssl", "fixed", ""}}}, // introduced "0.0.0-0", not "0": no single fixed version
+			stmts:   []stmt{{"crates.io", "openssl", "fixed", ""}}}, // introduced "0.0.0-0", not "0": no single fixed version
 		{query: "GHSA-34p9-f4q3-c4r7", source: "osv", id: "RUSTSEC-2016-0001", namedAs: "alias"},
 		// osv/Go/all.zip GO-2020-0001: github.com/gin-gonic/gin fixed 1.6.0.
 		{query: "GO-2020-0001", source: "osv", id: "GO-2020-0001", namedAs: "id", alias: "CVE-2020-36567",
