@@ -10,6 +10,8 @@
 //	debian/tracker/data/json                 Debian security tracker JSON
 //	debian/security-tracker/data/DSA/list    DSA list
 //	debian/security-tracker/data/DLA/list    DLA list
+//	github/<owner>/<repo>/archive/refs/heads/<branch>.zip
+//	                                         native advisory repositories (NativeRepos)
 package update
 
 import (
@@ -53,7 +55,8 @@ type UpdateOptions struct {
 	// Timeout bounds each download; 0 means DefaultDownloadTimeout.
 	Timeout time.Duration
 	// Feeds limits the feeds fetched: any of "osv", "alpine-secdb",
-	// "debian"; empty means all.
+	// "debian", and the Feed names of NativeRepos ("pypa", "rustsec",
+	// "rubysec", "friendsofphp"); empty means all.
 	Feeds []string
 	// OSVEcosystems overrides the ecosystem list (otherwise
 	// ecosystems.txt from the OSV base, or DefaultOSVEcosystems).
@@ -219,6 +222,7 @@ func plan(ctx context.Context, g *fetcher, tmp string, opts *UpdateOptions, rep 
 	if opts.wants("debian") {
 		files = append(files, debianFiles()...)
 	}
+	files = append(files, nativeFiles(opts)...)
 	if len(files) == 0 {
 		return nil, fmt.Errorf("update: no feed selected (Feeds %v)", opts.Feeds)
 	}

@@ -22,9 +22,10 @@ import (
 // (PROVENANCE.md): 8 OSV all.zip files (Go, crates.io, AlmaLinux:8/9/10,
 // npm, Maven, PyPI; Ubuntu has only usn-subset.zip), the secdb YAML of
 // v3.3–v3.11 (main and community, 18 files, reached through the .json →
-// .yaml fallback) and JSON of v3.16 and v3.20 main, and the DSA and DLA
-// lists; no ecosystems.txt and no tracker JSON drop-in.
-const wantDownloads = 8 + 18 + 2 + 2
+// .yaml fallback) and JSON of v3.16 and v3.20 main, the DSA and DLA
+// lists, and the 4 GitHub branch archives of pypa, rustsec, rubysec and
+// FriendsOfPHP; no ecosystems.txt and no tracker JSON drop-in.
+const wantDownloads = 8 + 18 + 2 + 2 + 4
 
 // Records in those files (PROVENANCE.md §1, §2, §6, §7 distinct ids per
 // file, §8, §11, §13).
@@ -37,8 +38,10 @@ func checkBuilt(t *testing.T, rep *Report, db string) {
 	for _, f := range rep.Build.Files {
 		recs[f.Source] += f.Stats.Records
 	}
-	// OSV: 4291+1206+3237+1783+660+28+17+13; DSA 5406; DLA 3534.
-	for src, want := range map[string]int{"osv": 11235, "debian-dsa": 5406, "debian-dla": 3534} {
+	// OSV: 4291+1206+3237+1783+660+28+17+13; DSA 5406; DLA 3534; the
+	// native archives' advisory files (§2–§5).
+	for src, want := range map[string]int{"osv": 11235, "debian-dsa": 5406, "debian-dla": 3534,
+		"pypa": 2661, "rustsec": 1225, "rubysec": 1381, "friendsofphp": 1592} {
 		if recs[src] != want {
 			t.Errorf("%s records: got %d, want %d", src, recs[src], want)
 		}
@@ -315,6 +318,10 @@ func TestUpdateUpstreamURLs(t *testing.T) {
 		"https://security-tracker.debian.org/tracker/data/json",
 		"https://salsa.debian.org/security-tracker-team/security-tracker/-/raw/master/data/DSA/list",
 		"https://salsa.debian.org/security-tracker-team/security-tracker/-/raw/master/data/DLA/list",
+		"https://github.com/pypa/advisory-database/archive/refs/heads/main.zip",
+		"https://github.com/rustsec/advisory-db/archive/refs/heads/main.zip",
+		"https://github.com/rubysec/ruby-advisory-db/archive/refs/heads/master.zip",
+		"https://github.com/FriendsOfPHP/security-advisories/archive/refs/heads/master.zip",
 	} {
 		if !seen[want] {
 			t.Errorf("no request for %s", want)
