@@ -23,6 +23,7 @@ import (
 	"github.com/lading-dev/lading/advisory/feed/debian"
 	"github.com/lading-dev/lading/advisory/feed/osv"
 	"github.com/lading-dev/lading/advisory/store"
+	"github.com/lading-dev/lading/internal/scratch"
 )
 
 // Options tunes Build.
@@ -107,10 +108,14 @@ func BuildReport(ctx context.Context, dbPath string, inputs []string, opts Optio
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
-	tmpDir, err := os.MkdirTemp(dir, ".lading-db-build-")
+	// A build killed part way leaves its directory behind; remove those
+	// (older than this process, and no longer locked by their builder).
+	scratch.CleanStale(dir, ".lading-db-build-*")
+	tmpDir, lock, err := scratch.MkdirTemp(dir, ".lading-db-build-")
 	if err != nil {
 		return nil, fmt.Errorf("build: %w", err)
 	}
+	defer lock.Release()
 	defer os.RemoveAll(tmpDir)
 	tmp := filepath.Join(tmpDir, "advisory.db")
 	w, err := store.Create(tmp)
@@ -209,6 +214,8 @@ func ingest(ctx context.Context, w *store.Writer, p string, format Format, opts 
 			rf.Source = debian.SourceDLA
 		}
 		stats, err = debian.ReadListFile(ctx, p, sink)
+	case FormatRedHatVEX, FormatRedHatVEXArchive, FormatAmazonUpdateinfo, FormatSUSEOVAL, FormatAzureLinuxOVAL, FormatUbuntuNotices:
+		rf.Source, stats, err = ingestDistro(ctx, p, format, sink)
 	case FormatNVDJSON, FormatKEVJSON, FormatKEVCSV, FormatEPSSCSV:
 		rf.Source, stats, err = ingestEnrichment(ctx, w, p, format)
 	default:
