@@ -65,7 +65,13 @@ func Detect(p string) (Format, error) {
 		return detectZip(f, p)
 	case strings.HasSuffix(base, ".zip"):
 		return "", fmt.Errorf("%s: named .zip but is not a zip file", p)
-	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
+	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}), bytes.HasPrefix(head, bzip2Magic), bytes.HasPrefix(head, zstdMagic):
+		if format, ok, err := detectCompressedDistro(f, p, head); ok || err != nil {
+			return format, err
+		}
+		if head[0] != 0x1f {
+			return "", skip("compressed file of unknown content: format not recognised")
+		}
 		return detectGzip(f, p)
 	case n == 0:
 		return "", skip("empty file")
@@ -74,6 +80,8 @@ func Detect(p string) (Format, error) {
 			return "", err
 		}
 		return detectJSON(f, p)
+	case len(trimmed) > 0 && trimmed[0] == '<':
+		return detectPlainXML(f, p)
 	case len(trimmed) > 0 && trimmed[0] == '[' && (listHeader.Match(trimmed) || firstListHeader(head)):
 		return listFormat(trimmed), nil
 	case strings.HasSuffix(base, ".yaml") || strings.HasSuffix(base, ".yml"):
@@ -168,6 +176,9 @@ func detectJSON(r io.Reader, p string) (Format, error) {
 		if nvdJSONKey(key, keys) {
 			return FormatNVDJSON, nil
 		}
+		if key == "notices" {
+			return FormatUbuntuNotices, nil
+		}
 		keys[key] = true
 		var val json.RawMessage
 		if err := dec.Decode(&val); err != nil {
@@ -175,6 +186,9 @@ func detectJSON(r io.Reader, p string) (Format, error) {
 		}
 		if i == 0 && looksLikeTrackerPackage(val) {
 			return FormatDebianTracker, nil
+		}
+		if key == "document" && isVEXDocument(val) {
+			return FormatRedHatVEX, nil
 		}
 		switch {
 		case keys["distroversion"] || (keys["apkurl"] && keys["reponame"]):
