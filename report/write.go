@@ -52,6 +52,9 @@ func WriteTable(w io.Writer, r *Report, colour bool) error {
 		fmt.Fprintf(&b, " (%s)", strings.Join(counts, ", "))
 	}
 	b.WriteString("\n")
+	for _, w := range r.Warnings {
+		fmt.Fprintf(&b, "Warning: %s\n", w)
+	}
 	if len(r.Unknowns) > 0 {
 		fmt.Fprintf(&b, "Not compared: %d (versions that could not be parsed; see --format json)\n", len(r.Unknowns))
 	}

@@ -82,10 +82,10 @@ func Run(ctx context.Context, img *source.Image, opts Options) (*Result, error) 
 		if err := r.dir(ctx, img.Dir); err != nil {
 			return nil, err
 		}
-	} else if err := r.image(ctx, img.Image); err != nil {
+	} else if err := r.image(ctx, img.Image, img.Kind == source.KindRegistry || img.Kind == source.KindOCILayout); err != nil {
 		return nil, err
 	}
-	return r.finish(), nil
+	return r.finish(ctx), nil
 }
 
 type runner struct {
@@ -137,7 +137,7 @@ func (r *runner) dir(ctx context.Context, root string) error {
 	return r.extract(ctx, 0, res)
 }
 
-func (r *runner) image(ctx context.Context, img v1.Image) error {
+func (r *runner) image(ctx context.Context, img v1.Image, storesBlobs bool) error {
 	layers, err := img.Layers()
 	if err != nil {
 		return fmt.Errorf("listing layers: %w", err)
@@ -152,11 +152,16 @@ func (r *runner) image(ctx context.Context, img v1.Image) error {
 		if d, err := l.DiffID(); err == nil {
 			info.DiffID = d.String()
 		}
-		if d, err := l.Digest(); err == nil {
-			info.Digest = d.String()
-		}
-		if s, err := l.Size(); err == nil {
-			info.Size = s
+		if storesBlobs {
+			// Archives and Engine exports hold layers uncompressed; asking
+			// them for a blob digest or size would compress the whole layer
+			// only to describe a blob that exists nowhere.
+			if d, err := l.Digest(); err == nil {
+				info.Digest = d.String()
+			}
+			if s, err := l.Size(); err == nil {
+				info.Size = s
+			}
 		}
 		r.layers = append(r.layers, info)
 		if r.opts.Progress != nil {
@@ -345,7 +350,7 @@ func (r *runner) problem(path string, layerIndex int, err error) {
 	r.problems = append(r.problems, p)
 }
 
-func (r *runner) finish() *Result {
+func (r *runner) finish(ctx context.Context) *Result {
 	res := &Result{Distro: r.distro, Layers: r.layers}
 	for _, p := range r.tree.Problems {
 		r.problem(p.Path, p.Layer, p.Err)
@@ -354,6 +359,20 @@ func (r *runner) finish() *Result {
 	for _, e := range r.opts.Extractors {
 		if res.Distro == nil {
 			res.Distro = inferDistro(r.last[e.Name()])
+		}
+	}
+	if res.Distro != nil && r.distro == nil {
+		// The release was inferred from the packages: read them again
+		// knowing it, so that their purls name the distribution.
+		r.distro = res.Distro
+		in := extract.Input{FS: r.tree, Distro: r.distro, TempDir: r.opts.TempDir}
+		for _, e := range r.opts.Extractors {
+			if _, perFile := e.(extract.FileExtractor); perFile || len(r.last[e.Name()]) == 0 {
+				continue
+			}
+			if pkgs, err := e.Extract(ctx, in); err == nil {
+				r.last[e.Name()] = pkgs
+			}
 		}
 	}
 	for _, e := range r.opts.Extractors {

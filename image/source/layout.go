@@ -234,6 +234,16 @@ func selectManifest(store blobs, rawIndex []byte, sel, platform string) (v1.Desc
 }
 
 func choosePlatform(images []v1.Descriptor, platform string) (v1.Descriptor, error) {
+	// The same manifest listed under several tags is one image.
+	seen := map[v1.Hash]bool{}
+	unique := images[:0:0]
+	for _, d := range images {
+		if !seen[d.Digest] {
+			seen[d.Digest] = true
+			unique = append(unique, d)
+		}
+	}
+	images = unique
 	if len(images) == 0 {
 		return v1.Descriptor{}, errors.New("no image manifest found")
 	}
@@ -258,6 +268,9 @@ func choosePlatform(images []v1.Descriptor, platform string) (v1.Descriptor, err
 		p := "unknown platform"
 		if d.Platform != nil {
 			p = d.Platform.String()
+		}
+		if tag := d.Annotations["org.opencontainers.image.ref.name"]; tag != "" {
+			p += ", tag " + tag
 		}
 		names = append(names, d.Digest.String()+" ("+p+")")
 	}

@@ -126,6 +126,10 @@ func openDetected(ctx context.Context, ref string, opts Options) (*Image, error)
 		}
 		return openArchive(ref, opts)
 	}
+	if looksLikePath(ref) {
+		_, err := os.Stat(ref)
+		return nil, fmt.Errorf("%s: %w (a path was meant, not an image name)", ref, err)
+	}
 	img, derr := openDaemon(ctx, ref, opts)
 	if derr == nil {
 		return img, nil
@@ -135,6 +139,23 @@ func openDetected(ctx context.Context, ref string, opts Options) (*Image, error)
 		return img, nil
 	}
 	return nil, fmt.Errorf("%s: not in the local Docker Engine (%v), and not pulled from a registry: %w", ref, derr, rerr)
+}
+
+// looksLikePath tells a mistyped path from an image name, so that it is
+// not sent to a registry: image names never start with "/" or ".", nor end
+// with an archive's extension.
+func looksLikePath(ref string) bool {
+	for _, p := range []string{"/", "./", "../", "~"} {
+		if strings.HasPrefix(ref, p) {
+			return true
+		}
+	}
+	for _, ext := range []string{".tar", ".tar.gz", ".tgz", ".tar.zst"} {
+		if strings.HasSuffix(ref, ext) {
+			return true
+		}
+	}
+	return false
 }
 
 func openDir(path string) (*Image, error) {

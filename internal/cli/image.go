@@ -3,7 +3,9 @@ package cli
 import (
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -172,6 +174,13 @@ func (g *globals) runScan(cmd *cobra.Command, ref string, f *scanFlags) error {
 	if staleWarning != "" {
 		rep.Warnings = append(rep.Warnings, staleWarning)
 	}
+	for _, w := range coverageWarnings(ctx, db, inv) {
+		// A table on standard output shows its warnings itself.
+		if f.format != "table" || f.output != "" {
+			fmt.Fprintf(g.stdio.Err, "lading: warning: %s\n", w)
+		}
+		rep.Warnings = append(rep.Warnings, w)
+	}
 	report.Filter{Severities: f.severities(), IgnoreUnfixed: f.ignoreUnfixed}.Apply(rep)
 
 	if err := g.writeReport(rep, f); err != nil {
@@ -185,28 +194,66 @@ func (g *globals) runScan(cmd *cobra.Command, ref string, f *scanFlags) error {
 
 func (g *globals) writeReport(rep *report.Report, f *scanFlags) error {
 	var w io.Writer = g.stdio.Out
-	colour := false
 	if f.output != "" {
-		// Write beside the target and rename, so that a failed write never
-		// leaves a half report where a good one stood.
-		tmp, err := os.CreateTemp(dirOf(f.output), ".lading-report-*")
-		if err != nil {
-			return fmt.Errorf("--output: %w", err)
-		}
-		defer os.Remove(tmp.Name())
-		if err := render(tmp, rep, f.format, false); err != nil {
-			tmp.Close()
-			return fmt.Errorf("writing %s: %w", f.output, err)
-		}
-		if err := tmp.Close(); err != nil {
-			return fmt.Errorf("writing %s: %w", f.output, err)
-		}
-		return os.Rename(tmp.Name(), f.output)
+		return writeOutput(f.output, func(w io.Writer) error { return render(w, rep, f.format, false) })
 	}
+	colour := false
 	if file, ok := w.(*os.File); ok && isTerminal(file) && os.Getenv("NO_COLOR") == "" {
 		colour = true
 	}
 	return render(w, rep, f.format, colour)
+}
+
+// writeOutput writes a report to path. A regular file (or a path that does
+// not exist yet) is written beside itself and renamed into place, so a
+// failed write never leaves half a report where a good one stood; the new
+// file keeps the old one's permissions, or gets 0644. Anything else — a
+// device such as /dev/stdout, a FIFO, a link to one — is written in place,
+// never replaced. A directory is refused.
+func writeOutput(path string, write func(io.Writer) error) error {
+	mode := fs.FileMode(0o644)
+	if fi, err := os.Stat(path); err == nil {
+		if fi.IsDir() {
+			return fmt.Errorf("--output %s: is a directory", path)
+		}
+		if !fi.Mode().IsRegular() {
+			out, err := os.OpenFile(path, os.O_WRONLY, 0)
+			if err != nil {
+				return fmt.Errorf("--output: %w", err)
+			}
+			if err := write(out); err != nil {
+				out.Close()
+				return fmt.Errorf("writing %s: %w", path, err)
+			}
+			return out.Close()
+		}
+		mode = fi.Mode().Perm()
+	}
+	// Follow a link to a regular file, so the link stays a link.
+	target := path
+	if resolved, err := filepath.EvalSymlinks(path); err == nil {
+		target = resolved
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(target), ".lading-report-*")
+	if err != nil {
+		return fmt.Errorf("--output: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Chmod(mode); err != nil {
+		tmp.Close()
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), target); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
 }
 
 func render(w io.Writer, rep *report.Report, format string, colour bool) error {

@@ -8,10 +8,12 @@ import (
 	"os"
 	"time"
 
+	"github.com/lading-dev/lading/advisory"
 	"github.com/lading-dev/lading/advisory/store"
 	"github.com/lading-dev/lading/extract"
 	"github.com/lading-dev/lading/extract/list"
 	"github.com/lading-dev/lading/image/source"
+	"github.com/lading-dev/lading/inventory"
 	"github.com/lading-dev/lading/match"
 	"github.com/lading-dev/lading/osrelease"
 	"github.com/lading-dev/lading/report"
@@ -99,4 +101,46 @@ func findingToReport(f match.Finding) report.Vulnerability {
 		v.CreatedBy = p.CreatedBy
 	}
 	return v
+}
+
+// coverageWarnings says what a report of no findings would otherwise hide:
+// that nothing was recognised, that the database knows nothing of the
+// distribution, or that files could not be read.
+func coverageWarnings(ctx context.Context, db *store.Store, inv *scan.Result) []string {
+	var out []string
+	osPkgs := 0
+	for _, p := range inv.Packages {
+		switch p.Type {
+		case inventory.TypeDeb, inventory.TypeAPK, inventory.TypeRPM:
+			osPkgs++
+		}
+	}
+	switch {
+	case len(inv.Packages) == 0:
+		out = append(out, "no packages were found, so nothing was checked for vulnerabilities")
+	case inv.Distro == nil && osPkgs > 0:
+		out = append(out, fmt.Sprintf("no operating system was recognised, so the %d OS packages were not checked for vulnerabilities", osPkgs))
+	case inv.Distro != nil && osPkgs > 0:
+		ns := advisory.DistroNamespace(inv.Distro.Family, inv.Distro.Version)
+		if known, err := namespaceKnown(ctx, db, ns); err == nil && !known {
+			out = append(out, fmt.Sprintf("the advisory database holds no advisories for %s (%s %s), so its %d OS packages were not checked; update the database or check its sources with `lading db status`", ns, inv.Distro.Family, inv.Distro.Version, osPkgs))
+		}
+	}
+	if n := len(inv.Problems); n > 0 {
+		out = append(out, fmt.Sprintf("%d files or entries could not be read; the findings may be incomplete (see problems)", n))
+	}
+	return out
+}
+
+func namespaceKnown(ctx context.Context, db *store.Store, ns string) (bool, error) {
+	st, err := db.Status(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, n := range st.Namespaces {
+		if n.Namespace == ns && n.Statements > 0 {
+			return true, nil
+		}
+	}
+	return false, nil
 }
