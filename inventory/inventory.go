@@ -31,7 +31,7 @@ const (
 // directory scan.
 type Location struct {
 	Path  string `json:"path"`
-	Layer string `json:"layer,omitempty"`
+	Layer string `json:"layer"`
 }
 
 // Package is one installed package.
@@ -60,8 +60,8 @@ type Package struct {
 	// Layer is the diff ID of the layer that introduced this package (the
 	// first layer from which on it is present with this version), and
 	// CreatedBy the image history instruction of that layer.
-	Layer     string `json:"layer,omitempty"`
-	CreatedBy string `json:"created_by,omitempty"`
+	Layer     string `json:"layer"`
+	CreatedBy string `json:"created_by"`
 }
 
 // Key identifies a package within one inventory, for attribution across

@@ -38,7 +38,7 @@ type Target struct {
 	Kind    string            `json:"kind"`
 	Name    string            `json:"name"`
 	Digest  string            `json:"digest"`
-	ImageID string            `json:"image_id,omitempty"`
+	ImageID string            `json:"image_id"`
 	OS      *inventory.Distro `json:"os"`
 }
 
@@ -70,7 +70,7 @@ type Vulnerability struct {
 	Status           string   `json:"status"`
 	Severity         string   `json:"severity"`
 	Layer            string   `json:"layer"`
-	CreatedBy        string   `json:"created_by,omitempty"`
+	CreatedBy        string   `json:"created_by"`
 	DataSource       string   `json:"data_source"`
 	Namespace        string   `json:"namespace,omitempty"`
 	Title            string   `json:"title,omitempty"`

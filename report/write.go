@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 )
 
 // WriteJSON writes the report as indented JSON.
@@ -70,9 +70,7 @@ func WriteTable(w io.Writer, r *Report, colour bool) error {
 	if len(r.Vulnerabilities) == 0 {
 		return nil
 	}
-	fmt.Fprintln(w)
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "PACKAGE\tINSTALLED\tVULNERABILITY\tSEVERITY\tSTATUS\tFIXED IN\tLAYER")
+	rows := [][]string{{"PACKAGE", "INSTALLED", "VULNERABILITY", "SEVERITY", "STATUS", "FIXED IN", "LAYER"}}
 	prev := ""
 	for _, v := range r.Vulnerabilities {
 		pkg, inst := v.PackageName, v.InstalledVersion
@@ -81,14 +79,39 @@ func WriteTable(w io.Writer, r *Report, colour bool) error {
 		} else {
 			prev = pkg + "\x00" + inst
 		}
-		sev := v.Severity
-		if colour {
-			// Pad before colouring so that tabwriter measures the text alone.
-			sev = colours[v.Severity] + fmt.Sprintf("%-10s", v.Severity) + "\x1b[0m"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", pkg, inst, v.ID, sev, v.Status, dash(v.FixedVersion), layerLabel(v))
+		rows = append(rows, []string{pkg, inst, v.ID, v.Severity, v.Status, dash(v.FixedVersion), layerLabel(v)})
 	}
-	return tw.Flush()
+	return writeRows(w, rows, colour)
+}
+
+// writeRows lays rows out in columns two spaces apart. Widths are measured
+// on the plain text, and colour (severity column only) is added after
+// padding, so escape codes never shift a column.
+func writeRows(w io.Writer, rows [][]string, colour bool) error {
+	const sevCol = 3
+	widths := make([]int, len(rows[0]))
+	for _, row := range rows {
+		for i, cell := range row {
+			widths[i] = max(widths[i], utf8.RuneCountInString(cell))
+		}
+	}
+	var b strings.Builder
+	b.WriteString("\n")
+	for ri, row := range rows {
+		for i, cell := range row {
+			pad := ""
+			if i < len(row)-1 {
+				pad = strings.Repeat(" ", widths[i]-utf8.RuneCountInString(cell)+2)
+			}
+			if colour && ri > 0 && i == sevCol && colours[cell] != "" {
+				cell = colours[cell] + cell + "\x1b[0m"
+			}
+			b.WriteString(cell + pad)
+		}
+		b.WriteString("\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
 
 func dash(s string) string {

@@ -114,7 +114,7 @@ func newFSCmd(g *globals) *cobra.Command {
 		Short: "Scan a root filesystem directory",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return g.runScan(cmd, "dir:"+args[0], &f)
+			return g.runScan(cmd, "dir:"+strings.TrimPrefix(args[0], "dir:"), &f)
 		},
 	}
 	f.register(cmd, false)
