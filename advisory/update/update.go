@@ -12,6 +12,11 @@
 //	debian/security-tracker/data/DLA/list    DLA list
 //	github/<owner>/<repo>/archive/refs/heads/<branch>.zip
 //	                                         native advisory repositories (NativeRepos)
+//	nvd/feeds/json/cve/2.0/nvdcve-2.0-<year|modified|recent>.json.gz
+//	                                         NVD 2.0 feeds (falling back to the retired
+//	                                         nvd/feeds/json/cve/1.1/nvdcve-1.1-*.json.gz)
+//	kev/known_exploited_vulnerabilities.json CISA KEV catalogue
+//	epss/epss_scores-current.csv.gz          EPSS scores
 package update
 
 import (
@@ -55,8 +60,9 @@ type UpdateOptions struct {
 	// Timeout bounds each download; 0 means DefaultDownloadTimeout.
 	Timeout time.Duration
 	// Feeds limits the feeds fetched: any of "osv", "alpine-secdb",
-	// "debian", and the Feed names of NativeRepos ("pypa", "rustsec",
-	// "rubysec", "friendsofphp"); empty means all.
+	// "debian", the Feed names of NativeRepos ("pypa", "rustsec",
+	// "rubysec", "friendsofphp"), "nvd", "kev" and "epss"; empty means
+	// all.
 	Feeds []string
 	// OSVEcosystems overrides the ecosystem list (otherwise
 	// ecosystems.txt from the OSV base, or DefaultOSVEcosystems).
@@ -223,6 +229,7 @@ func plan(ctx context.Context, g *fetcher, tmp string, opts *UpdateOptions, rep 
 		files = append(files, debianFiles()...)
 	}
 	files = append(files, nativeFiles(opts)...)
+	files = append(files, enrichmentFiles(opts)...)
 	if len(files) == 0 {
 		return nil, fmt.Errorf("update: no feed selected (Feeds %v)", opts.Feeds)
 	}

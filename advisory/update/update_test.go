@@ -23,9 +23,11 @@ import (
 // npm, Maven, PyPI; Ubuntu has only usn-subset.zip), the secdb YAML of
 // v3.3–v3.11 (main and community, 18 files, reached through the .json →
 // .yaml fallback) and JSON of v3.16 and v3.20 main, the DSA and DLA
-// lists, and the 4 GitHub branch archives of pypa, rustsec, rubysec and
-// FriendsOfPHP; no ecosystems.txt and no tracker JSON drop-in.
-const wantDownloads = 8 + 18 + 2 + 2 + 4
+// lists, the 4 GitHub branch archives of pypa, rustsec, rubysec and
+// FriendsOfPHP, the 20 NVD 1.1 feeds (2002–2018, 2023, modified, recent;
+// reached through the 2.0 → 1.1 fallback) and the KEV JSON; no
+// ecosystems.txt, no tracker JSON drop-in, no EPSS file.
+const wantDownloads = 8 + 18 + 2 + 2 + 4 + 20 + 1
 
 // Records in those files (PROVENANCE.md §1, §2, §6, §7 distinct ids per
 // file, §8, §11, §13).
@@ -39,9 +41,11 @@ func checkBuilt(t *testing.T, rep *Report, db string) {
 		recs[f.Source] += f.Stats.Records
 	}
 	// OSV: 4291+1206+3237+1783+660+28+17+13; DSA 5406; DLA 3534; the
-	// native archives' advisory files (§2–§5).
+	// native archives' advisory files (§2–§5); NVD CVE_Items summed over
+	// the 20 feeds (§10) and KEV entries (§9).
 	for src, want := range map[string]int{"osv": 11235, "debian-dsa": 5406, "debian-dla": 3534,
-		"pypa": 2661, "rustsec": 1225, "rubysec": 1381, "friendsofphp": 1592} {
+		"pypa": 2661, "rustsec": 1225, "rubysec": 1381, "friendsofphp": 1592,
+		"nvd": 128068, "kev": 1404} {
 		if recs[src] != want {
 			t.Errorf("%s records: got %d, want %d", src, recs[src], want)
 		}
