@@ -283,6 +283,28 @@ func (t *Tree) EntryLayer(name string) int {
 	return n.layer
 }
 
+// Unreadable reports why a wanted path that was written cannot be read:
+// a symbolic link to a file whose contents were not kept (only the paths
+// extractors ask for are kept, and a link's target is not known while the
+// layer streams by), a hard link likewise, or a link loop. It returns ""
+// when the path reads.
+func (t *Tree) Unreadable(name string) string {
+	entry, _ := t.lookup(name, false)
+	if entry == nil {
+		return ""
+	}
+	n, err := t.lookup(name, true)
+	switch {
+	case err != nil:
+		return err.Error()
+	case entry.kind == KindSymlink && (n == nil || (n.kind == KindFile && !n.kept())):
+		return fmt.Sprintf("is a link to %q, whose contents lading did not keep (it reads links to the files it looks for only when the target is itself one of them)", entry.link)
+	case entry.kind == KindFile && !entry.kept():
+		return "is a hard link to a file whose contents lading did not keep"
+	}
+	return ""
+}
+
 // Walk calls fn for every node under the root in lexical order, with links
 // not followed. It exists for tests and diagnostics.
 func (t *Tree) Walk(fn func(name string, kind Kind, link string, captured bool)) {

@@ -233,6 +233,11 @@ func (r *runner) extract(ctx context.Context, i int, res layer.Applied) error {
 			r.distro = d
 		}
 	}
+	for _, p := range res.Paths {
+		if why := r.tree.Unreadable(p); why != "" {
+			r.problem(p, i, errors.New(why))
+		}
+	}
 	in := extract.Input{FS: r.tree, Distro: r.distro, TempDir: r.opts.TempDir}
 	for _, e := range r.opts.Extractors {
 		if fe, ok := e.(extract.FileExtractor); ok {

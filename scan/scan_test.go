@@ -101,3 +101,17 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// A package database that is a link to a file lading did not keep is a
+// recorded problem naming the link, not a silent empty result.
+func TestLinkedDatabaseIsAProblem(t *testing.T) {
+	root := t.TempDir()
+	must(t, os.MkdirAll(filepath.Join(root, "lib/apk/db"), 0o755))
+	must(t, os.MkdirAll(filepath.Join(root, "real"), 0o755))
+	must(t, os.WriteFile(filepath.Join(root, "real/installed"), []byte("P:musl\nV:1.2.5-r0\n\n"), 0o644))
+	must(t, os.Symlink("../../../real/installed", filepath.Join(root, "lib/apk/db/installed")))
+	res := run(t, &source.Image{Kind: source.KindDir, Dir: root})
+	if len(res.Problems) != 1 || res.Problems[0].Path != "lib/apk/db/installed" || !strings.Contains(res.Problems[0].Error, "../../../real/installed") {
+		t.Errorf("problems %+v", res.Problems)
+	}
+}
