@@ -69,6 +69,13 @@ func openArchive(ref string, opts Options) (*Image, error) {
 	v1img, err := tarball.ImageFromPath(plain, tag)
 	if err != nil {
 		img.Close()
+		if m, merr := tarball.LoadManifest(func() (io.ReadCloser, error) { return os.Open(plain) }); merr == nil && len(m) > 1 && tag == nil {
+			var tags []string
+			for _, d := range m {
+				tags = append(tags, d.RepoTags...)
+			}
+			return nil, fmt.Errorf("docker-archive %s holds %d images; pick one with docker-archive:%s:TAG (tags: %s)", path, len(m), path, strings.Join(tags, ", "))
+		}
 		return nil, fmt.Errorf("docker-archive %s: %w", path, err)
 	}
 	img.Image = v1img
