@@ -105,8 +105,13 @@ current database in place.`,
 			if err != nil {
 				return err
 			}
+			scratchDir, done, err := updateScratch(cache)
+			if err != nil {
+				return err
+			}
+			defer done()
 			rep, err := update.UpdateReport(cmd.Context(), path, update.UpdateOptions{
-				Mirror: mirror, CacheDir: cache, Feeds: feeds, Log: g.logOut(),
+				Mirror: mirror, CacheDir: scratchDir, Feeds: feeds, Log: g.logOut(),
 			})
 			if err != nil {
 				return err
@@ -128,6 +133,9 @@ func newDBStatusCmd(g *globals) *cobra.Command {
 		Short: "Show what the database holds: sources, dates, counts, schema",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "table" && format != "json" {
+				return fmt.Errorf("--format %q: want table or json", format)
+			}
 			p, err := g.dbTarget(path)
 			if err != nil {
 				return err
