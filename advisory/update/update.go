@@ -12,6 +12,15 @@
 //	debian/security-tracker/data/DLA/list    DLA list
 //	github/<owner>/<repo>/archive/refs/heads/<branch>.zip
 //	                                         native advisory repositories (NativeRepos)
+//	redhat/csaf/v2/vex/archive_latest.txt    names the Red Hat VEX archive,
+//	redhat/csaf/v2/vex/csaf_vex_<date>.tar.zst  fetched beside it
+//	amazon/<al2023|al2>/updateinfo.xml.gz    Amazon Linux updateinfo (upstream: found
+//	                                         through mirror.list and repomd.xml)
+//	suse/oval/<file>.xml.gz                  SUSE OVAL (SUSEOVALFiles)
+//	microsoft/AzureLinuxVulnerabilityData/<file>.xml
+//	                                         CBL-Mariner / Azure Linux OVAL
+//	ubuntu/security/notices.json             Ubuntu notices (upstream: the API's pages,
+//	                                         joined into one document)
 //	nvd/feeds/json/cve/2.0/nvdcve-2.0-<year|modified|recent>.json.gz
 //	                                         NVD 2.0 feeds (falling back to the retired
 //	                                         nvd/feeds/json/cve/1.1/nvdcve-1.1-*.json.gz)
@@ -61,8 +70,9 @@ type UpdateOptions struct {
 	Timeout time.Duration
 	// Feeds limits the feeds fetched: any of "osv", "alpine-secdb",
 	// "debian", the Feed names of NativeRepos ("pypa", "rustsec",
-	// "rubysec", "friendsofphp"), "nvd", "kev" and "epss"; empty means
-	// all.
+	// "rubysec", "friendsofphp"), "nvd", "kev", "epss", and the
+	// distribution feeds "redhat", "amazon", "suse", "azurelinux" and
+	// "ubuntu"; empty means all.
 	Feeds []string
 	// OSVEcosystems overrides the ecosystem list (otherwise
 	// ecosystems.txt from the OSV base, or DefaultOSVEcosystems).
@@ -143,7 +153,7 @@ func UpdateReport(ctx context.Context, dbPath string, opts UpdateOptions) (*Repo
 				return err
 			}
 			dest := filepath.Join(tmp, filepath.FromSlash(cur.rel))
-			loc, err := g.get(ctx, *cur, dest)
+			loc, err := g.download(ctx, *cur, dest)
 			if errors.Is(err, errNotPublished) {
 				os.Remove(dest)
 				rep.NotPublished = append(rep.NotPublished, loc)
@@ -230,6 +240,11 @@ func plan(ctx context.Context, g *fetcher, tmp string, opts *UpdateOptions, rep 
 	}
 	files = append(files, nativeFiles(opts)...)
 	files = append(files, enrichmentFiles(opts)...)
+	distro, err := distroFiles(ctx, g, tmp, opts, rep)
+	if err != nil {
+		return nil, err
+	}
+	files = append(files, distro...)
 	if len(files) == 0 {
 		return nil, fmt.Errorf("update: no feed selected (Feeds %v)", opts.Feeds)
 	}
