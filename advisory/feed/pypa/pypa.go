@@ -50,11 +50,13 @@ func Convert(r *osv.Record, stats *feed.Stats) feed.Entry {
 	return e
 }
 
-// Limits on the YAML → JSON conversion (aliases can make a small document
-// expand a lot).
+// Limits on the YAML → JSON conversion: nesting depth, and the JSON size,
+// at most 16 times the YAML's plus 64 KiB (aliases can make a small
+// document expand without bound; real records shrink or stay the same).
 const (
 	maxDepth     = 256
-	maxJSONBytes = 4 * ghzip.MaxEntrySize
+	maxExpansion = 16
+	expansionPad = 64 << 10
 )
 
 var errTooDeep = errors.New("YAML nested too deeply")
@@ -73,26 +75,32 @@ func YAMLToJSON(data []byte) ([]byte, error) {
 	if doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
 		return nil, errors.New("not a YAML document")
 	}
-	var buf bytes.Buffer
-	if err := writeJSON(&buf, doc.Content[0], 0); err != nil {
+	w := &jsonWriter{limit: maxExpansion*len(data) + expansionPad}
+	if err := w.write(doc.Content[0], 0); err != nil {
 		return nil, err
 	}
-	return buf.Bytes(), nil
+	return w.buf.Bytes(), nil
 }
 
-func writeJSON(buf *bytes.Buffer, n *yaml.Node, depth int) error {
+type jsonWriter struct {
+	buf   bytes.Buffer
+	limit int
+}
+
+func (w *jsonWriter) write(n *yaml.Node, depth int) error {
+	buf := &w.buf
 	if depth > maxDepth {
 		return errTooDeep
 	}
-	if buf.Len() > maxJSONBytes {
-		return fmt.Errorf("YAML expands to more than %d bytes of JSON", maxJSONBytes)
+	if buf.Len() > w.limit {
+		return fmt.Errorf("YAML expands to more than %d bytes of JSON", w.limit)
 	}
 	switch n.Kind {
 	case yaml.AliasNode:
 		if n.Alias == nil {
 			return errors.New("YAML alias without a target")
 		}
-		return writeJSON(buf, n.Alias, depth+1)
+		return w.write(n.Alias, depth+1)
 	case yaml.MappingNode:
 		buf.WriteByte('{')
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -108,7 +116,7 @@ func writeJSON(buf *bytes.Buffer, n *yaml.Node, depth int) error {
 			}
 			writeString(buf, k.Value)
 			buf.WriteByte(':')
-			if err := writeJSON(buf, n.Content[i+1], depth+1); err != nil {
+			if err := w.write(n.Content[i+1], depth+1); err != nil {
 				return err
 			}
 		}
@@ -119,7 +127,7 @@ func writeJSON(buf *bytes.Buffer, n *yaml.Node, depth int) error {
 			if i > 0 {
 				buf.WriteByte(',')
 			}
-			if err := writeJSON(buf, c, depth+1); err != nil {
+			if err := w.write(c, depth+1); err != nil {
 				return err
 			}
 		}
