@@ -8,6 +8,8 @@ import (
 	"github.com/lading-dev/lading/extract/cargo"
 	"github.com/lading-dev/lading/extract/dpkg"
 	"github.com/lading-dev/lading/extract/gobinary"
+	"github.com/lading-dev/lading/extract/npm"
+	"github.com/lading-dev/lading/extract/python"
 	"github.com/lading-dev/lading/extract/rpm"
 )
 
@@ -18,11 +20,17 @@ func OS() []extract.Extractor {
 }
 
 // Language returns the extractors of language packages: Go modules
-// (executables and go.mod) and Rust crates (Cargo.lock and cargo-auditable
-// executables). Each call returns new values.
+// (executables and go.mod), Rust crates (Cargo.lock and cargo-auditable
+// executables), npm packages (node_modules; npm, Yarn and pnpm lockfiles)
+// and Python distributions (installed metadata; requirements and
+// lockfiles). Each call returns new values.
 func Language() []extract.Extractor {
 	return []extract.Extractor{
 		gobinary.New(),
 		cargo.New(),
+		npm.NewInstalled(),
+		npm.NewLock(),
+		python.NewInstalled(),
+		python.NewLock(),
 	}
 }
