@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"golang.org/x/mod/modfile"
+	"golang.org/x/mod/module"
 
 	"github.com/lading-dev/lading/inventory"
 )
@@ -31,12 +32,12 @@ func readGoMod(fsys fs.FS, p string) ([]*inventory.Package, error) {
 		return nil, fileError(p, "larger than %d bytes", MaxGoModSize)
 	}
 	mods, err := ParseGoMod(p, data)
-	if err != nil {
-		return nil, fileError(p, "%v", err)
-	}
 	pkgs := make([]*inventory.Package, 0, len(mods))
 	for _, m := range mods {
 		pkgs = append(pkgs, newPackage(m.Path, m.Version, p))
+	}
+	if err != nil {
+		return pkgs, fileError(p, "%v", err)
 	}
 	return pkgs, nil
 }
@@ -59,6 +60,9 @@ type Module struct {
 //
 // The file is parsed leniently (directives a newer Go may add are
 // ignored), and replace and exclude directives are read from its syntax.
+// A file that does not parse is an error with no modules; a requirement
+// or replacement whose path is not a valid import path is left out and
+// reported in the error, together with the other modules.
 func ParseGoMod(name string, data []byte) ([]Module, error) {
 	f, err := modfile.ParseLax(name, data, nil)
 	if err != nil {
@@ -90,9 +94,14 @@ func ParseGoMod(name string, data []byte) ([]Module, error) {
 		}
 	}
 	var out []Module
+	var errs []error
 	seen := map[string]bool{}
 	for _, r := range f.Require {
 		if r == nil || excluded[r.Mod.Path+"@"+r.Mod.Version] {
+			continue
+		}
+		if err := module.CheckImportPath(r.Mod.Path); err != nil {
+			errs = append(errs, fmt.Errorf("require: %w", err))
 			continue
 		}
 		m := Module{Path: r.Mod.Path, Version: r.Mod.Version, Indirect: r.Indirect}
@@ -100,6 +109,9 @@ func ParseGoMod(name string, data []byte) ([]Module, error) {
 			m.Replaced = r.Mod.Path + "@" + r.Mod.Version
 			if rep.newVersion == "" {
 				m.Version = Devel // a local directory
+			} else if err := module.CheckImportPath(rep.newPath); err != nil {
+				errs = append(errs, fmt.Errorf("replace: %w", err))
+				continue
 			} else {
 				m.Path, m.Version = rep.newPath, rep.newVersion
 			}
@@ -111,7 +123,7 @@ func ParseGoMod(name string, data []byte) ([]Module, error) {
 		seen[key] = true
 		out = append(out, m)
 	}
-	return out, nil
+	return out, errors.Join(errs...)
 }
 
 // replace is one replace directive.
