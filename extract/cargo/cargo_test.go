@@ -267,7 +267,7 @@ func TestWants(t *testing.T) {
 		"Cargo.lock":         true,
 		"src/app/Cargo.lock": true,
 		"usr/local/cargo/registry/src/index.crates.io-6f17d22bba15001f/serde-1.0.0/Cargo.lock": false,
-		"root/.cargo/git/checkouts/x-1234/abcdef/Cargo.lock":                                    false,
+		"root/.cargo/git/checkouts/x-1234/abcdef/Cargo.lock":                                   false,
 		"cargo.lock":         false,
 		"src/app/Cargo.toml": false,
 	} {
