@@ -98,7 +98,8 @@ func eggInfo(p string) string {
 }
 
 // hasDistInfo reports whether dir holds a *.dist-info folder whose
-// METADATA has m's normalised name and version.
+// METADATA has m's normalised name and version, or, when that METADATA is
+// listed but cannot be read, whose folder name is <name>-<version>.
 func hasDistInfo(fsys fs.FS, dir string, m *metadata) bool {
 	ents, err := fs.ReadDir(fsys, dir)
 	if err != nil {
@@ -111,7 +112,31 @@ func hasDistInfo(fsys fs.FS, dir string, m *metadata) bool {
 			continue
 		}
 		other, err := readMetadata(fsys, path.Join(dir, e.Name(), "METADATA"))
-		if err == nil && other != nil && Normalize(other.name) == want && other.version == m.version {
+		if err != nil || other == nil {
+			// A METADATA that is there but cannot be read (the walk may
+			// have let go of its contents): go by the folder name,
+			// <name>-<version>. A dist-info without METADATA reports
+			// nothing and hides nothing.
+			if hasEntry(fsys, path.Join(dir, e.Name()), "METADATA") && Normalize(stem) == Normalize(m.name+"-"+m.version) {
+				return true
+			}
+			continue
+		}
+		if Normalize(other.name) == want && other.version == m.version {
+			return true
+		}
+	}
+	return false
+}
+
+// hasEntry reports whether the folder dir lists name.
+func hasEntry(fsys fs.FS, dir, name string) bool {
+	ents, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return false
+	}
+	for _, e := range ents {
+		if e.Name() == name {
 			return true
 		}
 	}

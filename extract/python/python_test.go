@@ -131,6 +131,23 @@ func TestEggInfoDedupRules(t *testing.T) {
 	if got, want := sortedList(pkgs), "bar@3.0 foo-bar@1.0 foo@1.0 foo@1.0 foo@2.0 foo@2.0 zope.interface@5.0"; got != want {
 		t.Errorf("got %s, want %s", got, want)
 	}
+	// A dist-info without METADATA hides nothing; one whose METADATA is
+	// listed but cannot be opened (the layer walk let go of it) is judged
+	// by its folder name.
+	released := releasedFS{MapFS: fstest.MapFS{
+		"s/qux-1.0.dist-info/RECORD":         {Data: []byte("x")},
+		"s/qux-1.0.egg-info/PKG-INFO":        meta("qux", "1.0"),
+		"s/Quux_X-2.0.dist-info/METADATA":    meta("quux-x", "2.0"),
+		"s/quux_x-2.0-py3.11.egg-info":       meta("quux.x", "2.0"),
+		"s/Quux_X-2.0.dist-info/INSTALLER":   {Data: []byte("pip")},
+		"s/quux_x-2.0-py3.11.egg-info-extra": {Data: []byte("-")},
+	}, hide: "s/Quux_X-2.0.dist-info/METADATA"}
+	for p, want := range map[string]string{"s/qux-1.0.egg-info/PKG-INFO": "qux@1.0", "s/quux_x-2.0-py3.11.egg-info": ""} {
+		got, err := NewInstalled().ExtractFile(context.Background(), extract.Input{FS: released}, p)
+		if err != nil || list(got) != want {
+			t.Errorf("%s: got %s, %v; want %q", p, list(got), err, want)
+		}
+	}
 	// The egg-info folder itself is wanted (the walk cannot tell) and gives nothing.
 	if !NewInstalled().Wants("site/baz.egg-info") {
 		t.Error("egg-info folder path not wanted")
@@ -138,6 +155,20 @@ func TestEggInfoDedupRules(t *testing.T) {
 	if got, err := NewInstalled().ExtractFile(context.Background(), extract.Input{FS: fsys}, "site/baz.egg-info"); got != nil || err != nil {
 		t.Errorf("egg-info folder: got %v, %v", got, err)
 	}
+}
+
+// releasedFS lists hide in its folder but cannot open it, as the layer
+// tree does with a file whose contents it let go.
+type releasedFS struct {
+	fstest.MapFS
+	hide string
+}
+
+func (r releasedFS) Open(name string) (fs.File, error) {
+	if name == r.hide {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	return r.MapFS.Open(name)
 }
 
 func TestMetadataHeaders(t *testing.T) {
