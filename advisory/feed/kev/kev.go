@@ -211,10 +211,10 @@ func ReadCSV(ctx context.Context, r io.Reader, sink Sink) (feed.Stats, error) {
 		if err == io.EOF {
 			return stats, nil
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			return stats, fmt.Errorf("invalid KEV CSV: %w", err)
 		}
+		line, _ := cr.FieldPos(0)
 		get := func(name string) string {
 			if i, ok := col[name]; ok && i < len(rec) {
 				return rec[i]
