@@ -357,7 +357,7 @@ func evaluateLanguage(eco *langEcosystem, st *advisory.Affected, installed strin
 	// of several kinds, or several of one kind, is decided by the first
 	// that evaluates; no feed writes more than one today.
 	for _, r := range reqs {
-		affected, why, err := evaluateRequirements(eco, r, installed)
+		affected, fix, why, err := evaluateRequirements(r, installed)
 		if err != nil {
 			rangeErr = err
 			continue
@@ -367,9 +367,12 @@ func evaluateLanguage(eco *langEcosystem, st *advisory.Affected, installed strin
 		}
 		vd, _ := evaluateEvents(eco.order, st, installed, v)
 		if vd == nil {
-			vd = &verdict{status: unfixed(st.Status), evidence: installed + " " + why}
-			if st.Fixed != "" && compareParsed(eco.order, v, st.Fixed) < 0 {
-				vd.status, vd.fixed = advisory.StatusFixed, st.Fixed
+			// The statement's status says whether the feed knows a fix
+			// (a patched requirement); the fixed version is the one the
+			// requirements name, when it can be told.
+			vd = &verdict{status: st.Status, evidence: installed + " " + why}
+			if fix != "" {
+				vd.status, vd.fixed = advisory.StatusFixed, fix
 			}
 		} else {
 			vd.evidence += "; " + why
@@ -426,21 +429,25 @@ func evaluateEvents(o order, st *advisory.Affected, installed string, v semantic
 // evaluateRequirements applies a requirement range: for Cargo and
 // RubyGems the version is affected when it satisfies none of the patched
 // and unaffected requirements; for Composer when it satisfies any of the
-// affected ones. why describes the decision for the evidence.
-func evaluateRequirements(eco *langEcosystem, r advisory.Range, installed string) (affected bool, why string, err error) {
+// affected ones. why describes the decision for the evidence; fix is the
+// version that fixes it when the requirements name one: the lowest
+// version written in a patched requirement that is above the installed
+// version and satisfies that requirement (Cargo, RubyGems), or the upper
+// bound of the affected constraint the version satisfies (Composer).
+func evaluateRequirements(r advisory.Range, installed string) (affected bool, fix, why string, err error) {
 	req := r.Requirements
 	switch r.Type {
 	case advisory.RangeComposer:
 		for _, c := range req.Affected {
-			ok, err := composerSatisfies(c, installed)
+			ok, upper, err := composerSatisfies(c, installed)
 			if err != nil {
-				return false, "", err
+				return false, "", "", err
 			}
 			if ok {
-				return true, "satisfies the affected Composer constraint " + c, nil
+				return true, upper, "satisfies the affected Composer constraint " + c, nil
 			}
 		}
-		return false, "", nil
+		return false, "", "", nil
 	case advisory.RangeCargo, advisory.RangeRubyGems:
 		sys, kind := depsemver.Cargo, "Cargo"
 		if r.Type == advisory.RangeRubyGems {
@@ -448,25 +455,44 @@ func evaluateRequirements(eco *langEcosystem, r advisory.Range, installed string
 		}
 		v, err := sys.Parse(installed)
 		if err != nil {
-			return false, "", fmt.Errorf("%q is not a valid %s version: %v", installed, kind, err)
+			return false, "", "", fmt.Errorf("%q is not a valid %s version: %v", installed, kind, err)
 		}
 		not := append(append([]string(nil), req.Patched...), req.Unaffected...)
-		for _, s := range not {
+		var best *depsemver.Version
+		for i, s := range not {
 			c, err := sys.ParseConstraint(s)
 			if err != nil {
-				return false, "", fmt.Errorf("%s requirement %q: %v", kind, s, err)
+				return false, "", "", fmt.Errorf("%s requirement %q: %v", kind, s, err)
 			}
 			if c.MatchVersion(v) {
-				return false, "", nil
+				return false, "", "", nil
+			}
+			if i >= len(req.Patched) {
+				continue
+			}
+			for _, w := range requirementVersions.FindAllString(s, -1) {
+				fv, err := sys.Parse(w)
+				if err != nil || fv.Compare(v) <= 0 || !c.MatchVersion(fv) {
+					continue
+				}
+				if best == nil || fv.Compare(best) < 0 {
+					best = fv
+				}
 			}
 		}
-		if len(not) == 0 {
-			return true, "(" + kind + " requirements: no patched or unaffected versions)", nil
+		if best != nil {
+			fix = best.String()
 		}
-		return true, "satisfies none of the patched or unaffected " + kind + " requirements " + strings.Join(not, "; "), nil
+		if len(not) == 0 {
+			return true, "", "(" + kind + " requirements: no patched or unaffected versions)", nil
+		}
+		return true, fix, "satisfies none of the patched or unaffected " + kind + " requirements " + strings.Join(not, "; "), nil
 	}
-	return false, "", fmt.Errorf("range type %q cannot be evaluated", r.Type)
+	return false, "", "", fmt.Errorf("range type %q cannot be evaluated", r.Type)
 }
+
+// requirementVersions finds the versions written in a requirement string.
+var requirementVersions = regexp.MustCompile(`[0-9][0-9A-Za-z.+-]*`)
 
 // composerComparison is one comparison of a Composer constraint.
 var composerComparison = regexp.MustCompile(`^(>=|<=|==|!=|<>|>|<|=)?\s*(\S+)$`)
@@ -478,12 +504,13 @@ var composerStability = regexp.MustCompile(`(?i)[._-]?(dev|alpha|a|beta|b|rc|pat
 // composerSatisfies evaluates one Composer constraint: comparisons joined
 // by commas or spaces (AND), alternatives joined by "|" or "||" (OR).
 // "<X" and ">=X" with X naming no stability mean "<X-dev" and ">=X-dev",
-// as Composer reads them.
-func composerSatisfies(constraint, installed string) (bool, error) {
+// as Composer reads them. upper is the bound of the satisfied
+// alternative's "<" comparison, if it has one.
+func composerSatisfies(constraint, installed string) (ok bool, upper string, err error) {
 	o := langEcosystems["composer"].order
 	for _, alt := range strings.Split(strings.ReplaceAll(constraint, "||", "|"), "|") {
-		alt = strings.TrimSpace(alt)
-		// Let "> = 1.0" style spacing after an operator stay with it.
+		// An operator may stand apart from its version ("> = 1.0" is
+		// not Composer, but ">= 1.0" is).
 		fields := strings.FieldsFunc(alt, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
 		var terms []string
 		for i := 0; i < len(fields); i++ {
@@ -495,24 +522,27 @@ func composerSatisfies(constraint, installed string) (bool, error) {
 			terms = append(terms, f)
 		}
 		if len(terms) == 0 {
-			return false, fmt.Errorf("empty Composer constraint in %q", constraint)
+			return false, "", fmt.Errorf("empty Composer constraint in %q", constraint)
 		}
-		all := true
+		all, bound := true, ""
 		for _, t := range terms {
-			ok, err := composerCompare(o, t, installed)
+			sat, err := composerCompare(o, t, installed)
 			if err != nil {
-				return false, fmt.Errorf("Composer constraint %q: %v", constraint, err)
+				return false, "", fmt.Errorf("Composer constraint %q: %v", constraint, err)
 			}
-			if !ok {
+			if !sat {
 				all = false
 				break
 			}
+			if b, ok := strings.CutPrefix(t, "<"); ok && !strings.HasPrefix(b, "=") {
+				bound = b
+			}
 		}
 		if all {
-			return true, nil
+			return true, bound, nil
 		}
 	}
-	return false, nil
+	return false, "", nil
 }
 
 func composerCompare(o order, term, installed string) (bool, error) {
