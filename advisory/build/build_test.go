@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lading-dev/lading/advisory"
 	"github.com/lading-dev/lading/advisory/store"
@@ -190,6 +191,19 @@ func TestBuildAllVulndata(t *testing.T) {
 	v, _ = s.Vulnerability(ctx, "GO-2022-0617")
 	if v == nil || v.Withdrawn.IsZero() {
 		t.Errorf("GO-2022-0617 should be withdrawn: %+v", v)
+	}
+	// Enrichment: CVE-2015-10011 has no CVSS in nvdcve-1.1-2015 (modified
+	// 2023-01-03T13:26Z) and v3.1 9.8 CRITICAL in the modified feed
+	// (2023-01-09T19:22Z), which wins; CVE-2021-44228 is in KEV but in none
+	// of the 1.1 feeds here (2021 is missing).
+	e, err := s.Enrichment(ctx, "CVE-2015-10011")
+	if err != nil || e == nil || e.NVD == nil || e.Severity != advisory.SeverityCritical || len(e.NVD.CVSS) != 1 ||
+		e.NVD.Modified.Format(time.RFC3339) != "2023-01-09T19:22:00Z" {
+		t.Errorf("CVE-2015-10011 enrichment: %+v, %v", e, err)
+	}
+	e, _ = s.Enrichment(ctx, "CVE-2021-44228")
+	if e == nil || e.NVD != nil || e.KEV == nil || e.KEV.DateAdded != "2021-12-10" || !e.KEV.RansomwareUse() {
+		t.Errorf("CVE-2021-44228 enrichment: %+v", e)
 	}
 }
 
