@@ -60,8 +60,10 @@ func newDBBuildCmd(g *globals) *cobra.Command {
 		Short: "Build the database from feed files in their upstream formats (files or directories)",
 		Long: `Build the advisory database from feed files in their upstream formats: OSV
 all.zip files, Alpine secdb documents (JSON or YAML), the Debian security
-tracker JSON and the DSA/DLA lists. Directories are walked; files in other
-formats are listed as skipped. The new database replaces the old one only
+tracker JSON and the DSA/DLA lists, and for per-CVE enrichment the NVD JSON
+1.1 and 2.0 feeds, the CISA KEV catalogue (JSON or CSV) and EPSS score files
+(gzip or not). Directories are walked; files in other formats are listed as
+skipped. The new database replaces the old one only
 once it is complete.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -92,7 +94,7 @@ func newDBUpdateCmd(g *globals) *cobra.Command {
 		Use:   "update",
 		Short: "Download the public feeds and rebuild the database",
 		Long: `Download the advisory feeds from their upstream URLs (osv.dev's bucket, the
-Alpine secdb, the Debian security tracker) or from a mirror laid out the same
+Alpine secdb, the Debian security tracker, NVD, CISA KEV, EPSS) or from a mirror laid out the same
 way, and rebuild the database. A failed or partial download leaves the
 current database in place.`,
 		Args: cobra.NoArgs,
@@ -122,7 +124,7 @@ current database in place.`,
 	}
 	cmd.Flags().StringVar(&out, "db", "", "database file to write (default: db/lading.db in the cache directory)")
 	cmd.Flags().StringVar(&mirror, "mirror", "", "base URL of a mirror (http://, https:// or file://) laid out like ../shared/vulndata")
-	cmd.Flags().StringSliceVar(&feeds, "feeds", nil, "feeds to fetch: osv, alpine-secdb, debian (default all)")
+	cmd.Flags().StringSliceVar(&feeds, "feeds", nil, "feeds to fetch: osv, alpine-secdb, debian, nvd, kev, epss (default all)")
 	return cmd
 }
 
@@ -160,6 +162,17 @@ func newDBStatusCmd(g *globals) *cobra.Command {
 				fmt.Fprintf(w, "%s\t%d\t%d\t%d\n", s.Source, s.Vulnerabilities, s.Withdrawn, s.Statements)
 			}
 			fmt.Fprintf(w, "total\t%d\t%d\t%d\n", st.Totals.Vulnerabilities, st.Totals.Withdrawn, st.Totals.Statements)
+			day := func(t time.Time) string {
+				if t.IsZero() {
+					return "-"
+				}
+				return t.UTC().Format("2006-01-02")
+			}
+			e := st.Enrichment
+			fmt.Fprintln(w, "\nENRICHMENT\tRECORDS\tLATEST")
+			fmt.Fprintf(w, "nvd\t%d (%d rejected)\t%s\n", e.NVD, e.NVDRejected, day(e.NVDModified))
+			fmt.Fprintf(w, "kev\t%d\t%s\n", e.KEV, e.KEVLatest)
+			fmt.Fprintf(w, "epss\t%d\t%s\n", e.EPSS, day(e.EPSSDate))
 			fmt.Fprintln(w, "\nFILE\tRECORDS\tSKIPPED\tFETCHED")
 			for _, s := range st.Metadata.Sources {
 				fmt.Fprintf(w, "%s\t%d\t%d\t%s\n", s.Location, s.Records, s.Skipped, s.Fetched.UTC().Format(time.RFC3339))
