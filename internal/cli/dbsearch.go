@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -42,8 +43,8 @@ every release of that distribution the database knows. With a version, OS
 packages are put through the matcher and each vulnerability that would be
 reported is listed with the comparison that decided it. Language packages
 (pkg:golang, pkg:npm, pkg:pypi, pkg:cargo, pkg:maven, pkg:gem,
-pkg:composer, pkg:nuget) show their statements; lading does not match
-them against versions yet.`,
+pkg:composer, pkg:nuget) are looked up in their ecosystem and, with a
+version, matched the same way.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "table" && format != "json" {
@@ -330,7 +331,8 @@ type PURLResult struct {
 	// Namespaces are the advisory namespaces searched, each with its
 	// statements and, for an OS package with a version, the verdict.
 	Namespaces []PURLNamespace `json:"namespaces"`
-	// Note explains what was not done (language packages are not matched).
+	// Note explains what was not done (a purl type lading has advisories
+	// for but does not match versions of, no namespace for a distribution).
 	Note string `json:"note,omitempty"`
 }
 
@@ -341,16 +343,18 @@ type PURLNamespace struct {
 	// (source package first for deb and apk).
 	Names      []string            `json:"names"`
 	Statements []advisory.Affected `json:"statements"`
-	// Verdict is set when a version was given for an OS package.
+	// Verdict is set when a version was given (for an OS package or a
+	// language package of a type match.Language handles).
 	Verdict *PURLVerdict `json:"verdict,omitempty"`
 }
 
 // PURLVerdict is what the matcher decides for the given version.
 type PURLVerdict struct {
-	Version  string           `json:"version"`
-	Findings []PURLFinding    `json:"findings"`
-	Unknowns []PURLUnknown    `json:"unknowns"`
-	Distro   inventory.Distro `json:"distro"`
+	Version  string        `json:"version"`
+	Findings []PURLFinding `json:"findings"`
+	Unknowns []PURLUnknown `json:"unknowns"`
+	// Distro is the release matched, for an OS package.
+	Distro *inventory.Distro `json:"distro,omitempty"`
 }
 
 // PURLFinding is one vulnerability the matcher would report.
@@ -419,10 +423,24 @@ func searchPURL(ctx context.Context, db *store.Store, raw string) (*PURLResult, 
 	if err != nil {
 		return nil, err
 	}
-	res.Namespaces = append(res.Namespaces, PURLNamespace{Namespace: ns, Names: []string{res.Name}, Statements: nonNilStmts(stmts)})
+	pn := PURLNamespace{Namespace: ns, Names: []string{res.Name}, Statements: nonNilStmts(stmts)}
 	if p.Version != "" {
-		res.Note = fmt.Sprintf("lading does not match %s packages against versions yet (a later issue): the statements above are not compared with %s", p.Type, p.Version)
+		if slices.Contains(match.LanguageTypes(), p.Type) {
+			name := p.Name
+			if p.Type == packageurl.TypeGolang {
+				name = res.Name // the whole module path, as written
+			}
+			pkg := &inventory.Package{Name: name, Version: p.Version, Type: p.Type, PURL: raw}
+			r, err := match.Language(ctx, db, []*inventory.Package{pkg})
+			if err != nil {
+				return nil, err
+			}
+			pn.Verdict = toVerdict(r, p.Version, nil)
+		} else {
+			res.Note = fmt.Sprintf("lading does not match %s packages against versions yet: the statements above are not compared with %s", p.Type, p.Version)
+		}
 	}
+	res.Namespaces = append(res.Namespaces, pn)
 	return res, nil
 }
 
@@ -571,7 +589,12 @@ func verdict(ctx context.Context, db *store.Store, d inventory.Distro, pkg *inve
 	if err != nil {
 		return nil, err
 	}
-	v := &PURLVerdict{Version: pkg.Version, Distro: d, Findings: []PURLFinding{}, Unknowns: []PURLUnknown{}}
+	return toVerdict(r, pkg.Version, &d), nil
+}
+
+// toVerdict turns the matcher's result for one package into the answer.
+func toVerdict(r *match.Result, version string, d *inventory.Distro) *PURLVerdict {
+	v := &PURLVerdict{Version: version, Distro: d, Findings: []PURLFinding{}, Unknowns: []PURLUnknown{}}
 	for _, f := range r.Findings {
 		v.Findings = append(v.Findings, PURLFinding{
 			ID: f.ID, Aliases: nonNil(f.Aliases), Status: string(f.Status), FixedVersion: f.FixedVersion,
@@ -582,7 +605,7 @@ func verdict(ctx context.Context, db *store.Store, d inventory.Distro, pkg *inve
 		v.Unknowns = append(v.Unknowns, PURLUnknown{ID: u.VulnID, Reason: u.Reason})
 	}
 	sort.SliceStable(v.Findings, func(i, j int) bool { return v.Findings[i].ID < v.Findings[j].ID })
-	return v, nil
+	return v
 }
 
 func (r *PURLResult) writeTable(w io.Writer) error {

@@ -185,7 +185,9 @@ type searchedPURL struct {
 				FixedVersion string   `json:"fixed_version"`
 				Evidence     string   `json:"evidence"`
 			} `json:"findings"`
-			Unknowns []any `json:"unknowns"`
+			Unknowns []struct {
+				Reason string `json:"reason"`
+			} `json:"unknowns"`
 		} `json:"verdict"`
 	} `json:"namespaces"`
 }
@@ -200,6 +202,7 @@ func TestDBSearchPURL(t *testing.T) {
 		findings   []finding
 		exact      bool // findings are all there is
 		note       string
+		unknown    string // a reason among the unknowns
 	}{
 		// PROVENANCE.md §11: busybox 1.36.1-r29 on Alpine 3.20 lacks the
 		// fixes for CVE-2024-58251 and CVE-2025-46394 (1.36.1-r31) and no
@@ -231,18 +234,35 @@ func TestDBSearchPURL(t *testing.T) {
 		// No data for Debian 12 openssl in the shared vulndata (PROVENANCE
 		// §8: the DSA list predates bookworm).
 		{purl: "pkg:deb/debian/openssl@3.0.11?distro=debian-12", ns: []string{"debian:12"}, exact: true},
-		// Language packages: statements, and a note that versions are not
-		// matched yet. osv/npm/all.zip has five lodash records.
+		// Language packages, through match.Language. osv/npm/all.zip has five
+		// lodash records; 4.17.15 is hit by three (PROVENANCE.md §13:
+		// GHSA-29mw and GHSA-35jh fixed in 4.17.21, GHSA-p6mc in 4.17.20),
+		// not by GHSA-4xc9 (4.17.11) nor GHSA-jf85 (4.17.12).
 		{purl: "pkg:npm/lodash@4.17.15", ns: []string{"npm"}, names: []string{"lodash"},
 			statements: []string{"GHSA-29mw-wpgm-hmr9", "GHSA-35jh-r3h4-6jhm", "GHSA-4xc9-xhrj-v574", "GHSA-jf85-cpcp-j695", "GHSA-p6mc-m468-83gw"},
-			note:       "does not match npm packages"},
-		// osv/PyPI: GHSA-h5c8 names jinja2, GHSA-h75v names Jinja2 (PEP 503).
-		{purl: "pkg:pypi/Jinja2@3.1.2", ns: []string{"pypi"}, statements: []string{"GHSA-h5c8-rqwp-cp95", "GHSA-h75v-3vvj-5mfj"}, note: "later issue"},
+			findings:   []finding{{"GHSA-29mw-wpgm-hmr9", "fixed", "4.17.21"}, {"GHSA-35jh-r3h4-6jhm", "fixed", "4.17.21"}, {"GHSA-p6mc-m468-83gw", "fixed", "4.17.20"}}, exact: true},
+		// osv/PyPI: GHSA-h5c8 names jinja2 (fixed 3.1.3), GHSA-h75v names
+		// Jinja2 (fixed 3.1.4): one package under PEP 503.
+		{purl: "pkg:pypi/Jinja2@3.1.2", ns: []string{"pypi"}, statements: []string{"GHSA-h5c8-rqwp-cp95", "GHSA-h75v-3vvj-5mfj"},
+			findings: []finding{{"GHSA-h5c8-rqwp-cp95", "fixed", "3.1.3"}, {"GHSA-h75v-3vvj-5mfj", "fixed", "3.1.4"}}, exact: true},
+		// osv/Go: GO-2020-0001 (fixed 1.6.0) and GO-2021-0052 (1.7.7) are
+		// behind v1.9.0; GO-2023-1737 ([1.3.1-0.2019…, 1.9.1)) is not.
 		{purl: "pkg:golang/github.com/gin-gonic/gin@v1.9.0", ns: []string{"go"}, names: []string{"github.com/gin-gonic/gin"},
-			statements: []string{"GO-2020-0001"}},
+			statements: []string{"GO-2020-0001", "GO-2021-0052", "GO-2023-1737"},
+			findings:   []finding{{"GO-2023-1737", "fixed", "1.9.1"}}, exact: true},
+		// §13: log4j-core 2.14.1 is hit by all three Log4Shell-era records.
 		{purl: "pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1", ns: []string{"maven"}, names: []string{"org.apache.logging.log4j:log4j-core"},
-			statements: []string{"GHSA-jfh8-c2jp-5v3q", "GHSA-7rjr-3q55-vv33", "GHSA-p6xc-xr62-6r2g"}},
-		{purl: "pkg:cargo/openssl@0.8.0", ns: []string{"crates.io"}, statements: []string{"RUSTSEC-2016-0001"}},
+			statements: []string{"GHSA-jfh8-c2jp-5v3q", "GHSA-7rjr-3q55-vv33", "GHSA-p6xc-xr62-6r2g"},
+			findings:   []finding{{"GHSA-jfh8-c2jp-5v3q", "fixed", "2.15.0"}, {"GHSA-7rjr-3q55-vv33", "fixed", "2.16.0"}, {"GHSA-p6xc-xr62-6r2g", "fixed", "2.17.0"}}, exact: true},
+		// §13: log4j-core 2.19.0 is hit by none of them.
+		{purl: "pkg:maven/org.apache.logging.log4j/log4j-core@2.19.0", ns: []string{"maven"}, exact: true},
+		// RUSTSEC-2016-0001: openssl [0.0.0-0, 0.9.0).
+		{purl: "pkg:cargo/openssl@0.8.0", ns: []string{"crates.io"}, statements: []string{"RUSTSEC-2016-0001"},
+			findings: []finding{{"RUSTSEC-2016-0001", "fixed", "0.9.0"}}},
+		// A version the ecosystem's syntax refuses is not compared.
+		{purl: "pkg:npm/lodash@not.a.version", ns: []string{"npm"}, exact: true, unknown: "not a valid SemVer version"},
+		// Advisories but no matching for the type.
+		{purl: "pkg:hex/plug@1.0.0", ns: []string{"hex"}, note: "does not match hex packages"},
 	} {
 		t.Run(tc.purl, func(t *testing.T) {
 			var r searchedPURL
@@ -282,6 +302,9 @@ func TestDBSearchPURL(t *testing.T) {
 			}
 			if n.Verdict == nil {
 				t.Fatal("no verdict")
+			}
+			if tc.unknown != "" && (len(n.Verdict.Unknowns) == 0 || !strings.Contains(n.Verdict.Unknowns[0].Reason, tc.unknown)) {
+				t.Errorf("unknowns %+v, want %q", n.Verdict.Unknowns, tc.unknown)
 			}
 			if tc.exact && len(n.Verdict.Findings) != len(tc.findings) {
 				t.Errorf("%d findings, want %d: %+v", len(n.Verdict.Findings), len(tc.findings), n.Verdict.Findings)
