@@ -36,6 +36,11 @@ type Options struct {
 	Limits layer.Limits
 	// Progress, when set, is told about each layer as it is read.
 	Progress func(ev LayerEvent)
+	// Owned, when set, is given the final file view, the OS packages and
+	// the other packages, and returns the other packages that the OS
+	// package manager does not own (a Python module installed by dpkg is
+	// reported under its Debian package, not again as a PyPI one).
+	Owned func(fsys fs.FS, osPkgs, other []*inventory.Package) []*inventory.Package
 }
 
 // LayerEvent reports progress through the layers.
@@ -395,8 +400,17 @@ func (r *runner) finish(ctx context.Context) *Result {
 			res.Packages = append(res.Packages, p)
 		}
 	}
+	osPkgs := res.Packages
+	var other []*inventory.Package
+	merged := map[string]*inventory.Package{}
 	for _, e := range r.opts.Extractors {
-		for path, fr := range r.files[e.Name()] {
+		paths := make([]string, 0, len(r.files[e.Name()]))
+		for path := range r.files[e.Name()] {
+			paths = append(paths, path)
+		}
+		sort.Strings(paths)
+		for _, path := range paths {
+			fr := r.files[e.Name()][path]
 			// A later layer may have removed or replaced the file.
 			if r.tree.EntryLayer(path) != fr.layer {
 				continue
@@ -409,10 +423,26 @@ func (r *runner) finish(ctx context.Context) *Result {
 						p.Locations[j].Layer = p.Layer
 					}
 				}
-				res.Packages = append(res.Packages, p)
+				// The same package found twice (installed and in a lockfile,
+				// or in two lockfiles) is one package with two locations;
+				// it keeps the earliest layer that brought it.
+				k := p.Type + "\x00" + p.Name + "\x00" + p.Version
+				if first, ok := merged[k]; ok {
+					first.Locations = append(first.Locations, p.Locations...)
+					if fr.layer < r.layerIndex(first.Layer) {
+						first.Layer, first.CreatedBy = p.Layer, p.CreatedBy
+					}
+					continue
+				}
+				merged[k] = p
+				other = append(other, p)
 			}
 		}
 	}
+	if r.opts.Owned != nil && len(osPkgs) > 0 && len(other) > 0 {
+		other = r.opts.Owned(r.tree, osPkgs, other)
+	}
+	res.Packages = append(res.Packages, other...)
 	sort.SliceStable(res.Packages, func(a, b int) bool {
 		pa, pb := res.Packages[a], res.Packages[b]
 		if pa.Type != pb.Type {
@@ -440,6 +470,15 @@ func TempDir(cacheDir string) (string, func(), error) {
 		return "", nil, err
 	}
 	return dir, func() { os.RemoveAll(dir) }, nil
+}
+
+func (r *runner) layerIndex(diffID string) int {
+	for i, l := range r.layers {
+		if l.DiffID == diffID {
+			return i
+		}
+	}
+	return len(r.layers)
 }
 
 func firstPath(p *inventory.Package) string {

@@ -12,6 +12,7 @@ import (
 	"github.com/lading-dev/lading/advisory/store"
 	"github.com/lading-dev/lading/extract"
 	"github.com/lading-dev/lading/extract/list"
+	"github.com/lading-dev/lading/extract/owned"
 	"github.com/lading-dev/lading/image/source"
 	"github.com/lading-dev/lading/inventory"
 	"github.com/lading-dev/lading/match"
@@ -34,7 +35,10 @@ func openDB(path string) (*store.Store, error) {
 
 // extractors is the list of extractors a scan runs.
 func extractors() []extract.Extractor {
-	return list.OS()
+	exs := append(list.OS(), list.Language()...)
+	// Keeps dpkg's file lists, so that language packages the OS owns are
+	// reported once, under the OS package.
+	return append(exs, owned.New())
 }
 
 func scanOptions(tmp string) scan.Options {
@@ -43,6 +47,7 @@ func scanOptions(tmp string) scan.Options {
 		DetectOS:   osrelease.Detect,
 		OSWants:    osrelease.Wants,
 		TempDir:    tmp,
+		Owned:      owned.DropOSOwned,
 	}
 }
 
@@ -64,17 +69,28 @@ func buildReport(ctx context.Context, db *store.Store, img *source.Image, inv *s
 		if err != nil {
 			return nil, fmt.Errorf("matching: %w", err)
 		}
-		for _, f := range res.Findings {
-			rep.Vulnerabilities = append(rep.Vulnerabilities, findingToReport(f))
+		addMatches(rep, res)
+	}
+	if len(inv.Packages) > 0 {
+		res, err := match.Language(ctx, db, inv.Packages)
+		if err != nil {
+			return nil, fmt.Errorf("matching language packages: %w", err)
 		}
-		for _, u := range res.Unknowns {
-			rep.Unknowns = append(rep.Unknowns, report.Unknown{
-				PackageName: u.Package.Name, InstalledVersion: u.Package.Version, ID: u.VulnID, Reason: u.Reason,
-			})
-		}
+		addMatches(rep, res)
 	}
 	rep.Summarize()
 	return rep, nil
+}
+
+func addMatches(rep *report.Report, res *match.Result) {
+	for _, f := range res.Findings {
+		rep.Vulnerabilities = append(rep.Vulnerabilities, findingToReport(f))
+	}
+	for _, u := range res.Unknowns {
+		rep.Unknowns = append(rep.Unknowns, report.Unknown{
+			PackageName: u.Package.Name, InstalledVersion: u.Package.Version, ID: u.VulnID, Reason: u.Reason,
+		})
+	}
 }
 
 func findingToReport(f match.Finding) report.Vulnerability {
