@@ -97,6 +97,9 @@ type IDResult struct {
 	Query   string     `json:"query"`
 	Kind    string     `json:"kind"` // "id"
 	Records []IDRecord `json:"records"`
+	// Enrichment is what NVD, the CISA KEV catalogue and EPSS say about a
+	// CVE id; absent when none of them names it.
+	Enrichment *advisory.Enrichment `json:"enrichment,omitempty"`
 }
 
 // IDRecord is one record naming the id, with its statements.
@@ -147,8 +150,15 @@ func searchID(ctx context.Context, db *store.Store, id string) (*IDResult, error
 			res.Records[i].Statements = []advisory.Affected{}
 		}
 	}
+	if cveQuery.MatchString(id) {
+		if res.Enrichment, err = db.Enrichment(ctx, id); err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
 }
+
+var cveQuery = regexp.MustCompile(`(?i)^CVE-\d{4}-\d+$`)
 
 func nonNil(s []string) []string {
 	if s == nil {
@@ -165,11 +175,12 @@ func nonNilScores(s []advisory.Score) []advisory.Score {
 }
 
 func (r *IDResult) writeTable(w io.Writer) error {
-	if len(r.Records) == 0 {
+	if len(r.Records) == 0 && r.Enrichment == nil {
 		_, err := fmt.Fprintf(w, "%s: no record in the database has this id or alias\n", r.Query)
 		return err
 	}
 	fmt.Fprintf(w, "%s: %d record(s)\n", r.Query, len(r.Records))
+	writeEnrichment(w, r.Enrichment)
 	for _, rec := range r.Records {
 		v := rec.Vulnerability
 		fmt.Fprintf(w, "\n%s %s", v.Source, v.ID)
@@ -207,6 +218,42 @@ func (r *IDResult) writeTable(w io.Writer) error {
 		writeStatements(w, rec.Statements, false, nil)
 	}
 	return nil
+}
+
+// writeEnrichment prints the NVD, KEV and EPSS lines of a CVE.
+func writeEnrichment(w io.Writer, e *advisory.Enrichment) {
+	if e == nil {
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	defer tw.Flush()
+	if n := e.NVD; n != nil {
+		line := or(e.Severity, "no CVSS rating")
+		if len(n.CVSS) > 0 {
+			c := n.CVSS[0]
+			line += fmt.Sprintf(" (CVSS %s %.1f %s)", c.Version, c.BaseScore, c.Vector)
+		}
+		if n.Rejected {
+			line += ", rejected"
+		}
+		if len(n.CWEs) > 0 {
+			line += ", " + strings.Join(n.CWEs, " ")
+		}
+		fmt.Fprintf(tw, "  NVD:\t%s\n", line)
+		if n.Description != "" {
+			fmt.Fprintf(tw, "  \t%s\n", oneLine(n.Description, 160))
+		}
+	}
+	if k := e.KEV; k != nil {
+		line := "known exploited, added " + k.DateAdded
+		if k.KnownRansomwareCampaignUse == "Known" {
+			line += ", used in ransomware campaigns"
+		}
+		fmt.Fprintf(tw, "  CISA KEV:\t%s (%s %s)\n", line, k.VendorProject, k.Product)
+	}
+	if p := e.EPSS; p != nil {
+		fmt.Fprintf(tw, "  EPSS:\t%.5f (percentile %.5f) on %s\n", p.Score, p.Percentile, p.Date.UTC().Format("2006-01-02"))
+	}
 }
 
 // writeStatements prints statements as an indented table. For a purl

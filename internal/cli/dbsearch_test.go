@@ -150,6 +150,39 @@ func TestDBSearchID(t *testing.T) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
 	}
+	// CVE enrichment: kev/known_exploited_vulnerabilities.json lists
+	// CVE-2021-44228 (dateAdded 2021-12-10, ransomware use Known);
+	// nvd 1.1 2018 rates CVE-2018-0001 CVSS 3.0 9.8 with CWE-416.
+	var e struct {
+		Enrichment struct {
+			Severity string `json:"severity"`
+			KEV      *struct {
+				DateAdded  string `json:"dateAdded"`
+				Ransomware string `json:"knownRansomwareCampaignUse"`
+			} `json:"kev"`
+			NVD *struct {
+				CWEs []string `json:"cwes"`
+				CVSS []struct {
+					Version   string  `json:"version"`
+					BaseScore float64 `json:"base_score"`
+				} `json:"cvss"`
+			} `json:"nvd"`
+		} `json:"enrichment"`
+	}
+	searchJSON(t, "CVE-2021-44228", &e)
+	if k := e.Enrichment.KEV; k == nil || k.DateAdded != "2021-12-10" || k.Ransomware != "Known" {
+		t.Errorf("CVE-2021-44228 KEV entry %+v", k)
+	}
+	searchJSON(t, "CVE-2018-0001", &e)
+	if n := e.Enrichment.NVD; n == nil || len(n.CVSS) == 0 || n.CVSS[0].Version != "3.0" || n.CVSS[0].BaseScore != 9.8 ||
+		!contains(n.CWEs, "CWE-416") || e.Enrichment.Severity != "CRITICAL" {
+		t.Errorf("CVE-2018-0001 NVD %+v, severity %q", n, e.Enrichment.Severity)
+	}
+	out, _, code = runCLI(t, "db", "search", "--db", testDB(t), "--cache-dir", t.TempDir(), "CVE-2021-44228")
+	if code != 0 || !strings.Contains(out, "CISA KEV:") || !strings.Contains(out, "known exploited, added 2021-12-10") {
+		t.Errorf("table for CVE-2021-44228:\n%s", out)
+	}
+
 	out, _, code = runCLI(t, "db", "search", "--db", testDB(t), "--cache-dir", t.TempDir(), "CVE-1900-0001")
 	if code != 0 || !strings.Contains(out, "no record") {
 		t.Errorf("unknown id: exit %d: %s", code, out)
