@@ -74,6 +74,11 @@ func scanJSON(t *testing.T, args ...string) *report.Report {
 	if code != 0 {
 		t.Fatalf("lading %v: exit %d: %s", args, code, errOut)
 	}
+	return decodeReport(t, out)
+}
+
+func decodeReport(t *testing.T, out string) *report.Report {
+	t.Helper()
 	var r report.Report
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatalf("decoding report: %v\n%s", err, out)
