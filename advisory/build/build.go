@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/lading-dev/lading/advisory"
@@ -126,6 +127,12 @@ func BuildReport(ctx context.Context, dbPath string, inputs []string, opts Optio
 	if err := ingestAll(ctx, w, files, opts, rep); err != nil {
 		w.Abort()
 		return nil, err
+	}
+	if len(rep.Files) == 0 {
+		// An empty or mistyped input must not replace a good database
+		// with an empty one.
+		w.Abort()
+		return nil, fmt.Errorf("build: no feed file found in %s (%d files skipped); the database was not replaced", strings.Join(inputs, ", "), len(rep.Skipped))
 	}
 	meta, err := w.Finish(ctx, now())
 	if err != nil {

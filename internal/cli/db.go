@@ -135,6 +135,9 @@ func newDBStatusCmd(g *globals) *cobra.Command {
 		Short: "Show what the database holds: sources, dates, counts, schema",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "table" && format != "json" {
+				return fmt.Errorf("--format %q: want table or json", format)
+			}
 			p, err := g.dbTarget(path)
 			if err != nil {
 				return err

@@ -60,3 +60,29 @@ func TestDBUpdateFromMirrorAndStatus(t *testing.T) {
 		t.Errorf("db directory holds %d entries after a failed update, want only lading.db", len(entries))
 	}
 }
+
+// Building from a folder holding no feed file fails and leaves the
+// database as it was.
+func TestDBBuildOfNothingKeepsTheDatabase(t *testing.T) {
+	cache := t.TempDir()
+	dbFile := filepath.Join(cache, "db", "lading.db")
+	alpine := testutil.Shared(t, "vulndata", "alpine-secdb", "v3.20")
+	if _, errOut, code := runCLI(t, "db", "build", alpine, "--cache-dir", cache, "--quiet"); code != 0 {
+		t.Fatalf("db build: exit %d: %s", code, errOut)
+	}
+	before, err := os.ReadFile(dbFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, errOut, code := runCLI(t, "db", "build", t.TempDir(), "--cache-dir", cache, "--quiet")
+	if code != cli.ExitError || !strings.Contains(errOut, "no feed file found") {
+		t.Errorf("empty build: exit %d, %q", code, errOut)
+	}
+	after, _ := os.ReadFile(dbFile)
+	if !bytes.Equal(before, after) {
+		t.Error("an empty build replaced the database")
+	}
+	if _, errOut, code := runCLI(t, "db", "status", "--cache-dir", cache, "--format", "xml"); code != cli.ExitError || !strings.Contains(errOut, "--format") {
+		t.Errorf("db status --format xml: exit %d, %q", code, errOut)
+	}
+}
