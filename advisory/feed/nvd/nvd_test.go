@@ -357,3 +357,44 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+// ReadFile decodes ahead on a second goroutine: a sink error or a
+// cancelled context still stops it, and it does not outlive the call.
+func TestReadFileStops(t *testing.T) {
+	p := testutil.Shared(t, "vulndata", "nvd", "feeds", "json", "cve", "1.1", "nvdcve-1.1-2003.json.gz")
+	before := runtime.NumGoroutine()
+	stop := errors.New("stop")
+	n := 0
+	stats, _, err := ReadFile(context.Background(), p, func(advisory.NVDRecord) error {
+		if n++; n == 1000 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || stats.Records != 999 || n != 1000 {
+		t.Errorf("sink error: %v, %d records handed on, sink called %d times", err, stats.Records, n)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	n = 0
+	_, _, err = ReadFile(ctx, p, func(advisory.NVDRecord) error {
+		if n++; n == 10 {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, context.Canceled) || n >= 1553 {
+		t.Errorf("cancelled: %v after %d records", err, n)
+	}
+	var order []string
+	_, _, err = ReadFile(context.Background(), p, func(r advisory.NVDRecord) error {
+		order = append(order, r.CVE)
+		return nil
+	})
+	if err != nil || len(order) != 1553 || order[0] != "CVE-2003-0001" {
+		t.Errorf("full read: %v, %d records, first %v", err, len(order), order[:1])
+	}
+	time.Sleep(10 * time.Millisecond)
+	if after := runtime.NumGoroutine(); after > before {
+		t.Errorf("%d goroutines before, %d after", before, after)
+	}
+}
