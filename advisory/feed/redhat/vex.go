@@ -16,7 +16,9 @@
 // is cpe:/[ao]:redhat:enterprise_linux:<major>[...], giving namespace
 // rhel:<major>. Extended-support streams (rhel_eus, rhel_aus, rhel_tus,
 // rhel_e4s) and layered products (Satellite, OpenShift, JBoss ...) cannot be
-// told apart in an image's os-release and are left out.
+// told apart in an image's os-release and are left out, and so are
+// module-stream builds (nodejs:18, nodejs:20), whose stream an installed
+// rpm does not name.
 package redhat
 
 import (
@@ -258,6 +260,11 @@ func readDocument(ctx context.Context, r io.Reader, stats *feed.Stats, sink feed
 // component is a package the product tree names by purl.
 type component struct {
 	name, evr, arch string
+	// module marks a build of a module stream (an "rpmmod" qualifier, or
+	// ".module+" in the release). Streams of one package (nodejs:18,
+	// nodejs:20) have their own fixes, and an installed rpm does not say
+	// its stream, so these components are not read.
+	module bool
 }
 
 // Convert turns a VEX document into entries, one per vulnerability that
@@ -322,6 +329,9 @@ func resolve(pid string, products map[string]*Product, rels map[string]Relations
 		return "", c, false
 	}
 	c, ok = parsePURL(comp.Helper.PURL)
+	if c.module {
+		return "", c, false
+	}
 	return ns, c, ok
 }
 
@@ -614,6 +624,7 @@ func parsePURL(s string) (component, bool) {
 	c.name = name
 	q, _ := url.ParseQuery(query)
 	c.arch = q.Get("arch")
+	c.module = q.Get("rpmmod") != ""
 	if hasVersion {
 		v, err := url.PathUnescape(version)
 		if err != nil || v == "" {
@@ -623,6 +634,7 @@ func parsePURL(s string) (component, bool) {
 			v = ep + ":" + v
 		}
 		c.evr = v
+		c.module = c.module || strings.Contains(v, ".module+") || strings.Contains(v, ".module_")
 	}
 	return c, true
 }

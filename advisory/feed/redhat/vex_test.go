@@ -298,6 +298,21 @@ func TestRemediationStatuses(t *testing.T) {
 	}
 }
 
+// A module-stream build (a nodejs fix whose release names the module) is
+// not stated: the statement would hold for every stream.
+func TestModuleBuildsNotRead(t *testing.T) {
+	doc := strings.NewReplacer(
+		"pkg:rpm/redhat/curl@7.76.1-26.el9_3.2?arch=src", "pkg:rpm/redhat/curl@7.76.1-26.module+el9.3.0+1+abc?arch=src",
+	).Replace(curlVEX)
+	_, got := convertString(t, doc)
+	if g := briefs(got[0]); strings.Contains(g, "rhel:9 curl fixed 7.76.1-26") {
+		t.Errorf("module build stated: %s", g)
+	}
+	if g := briefs(got[0]); !strings.Contains(g, "rhel:9 curl fixed 7.76.1-23.el9_2.4") {
+		t.Errorf("the non-module build should remain: %s", g)
+	}
+}
+
 func TestNamespace(t *testing.T) {
 	for cpe, want := range map[string]string{
 		"cpe:/o:redhat:enterprise_linux:8::baseos":    "rhel:8",
@@ -318,11 +333,13 @@ func TestNamespace(t *testing.T) {
 
 func TestParsePURL(t *testing.T) {
 	for in, want := range map[string]component{
-		"pkg:rpm/redhat/openssl@1.1.1k-7.el8_6?arch=src&epoch=1":     {"openssl", "1:1.1.1k-7.el8_6", "src"},
-		"pkg:rpm/redhat/curl@7.76.1-26.el9_3.2?arch=src":             {"curl", "7.76.1-26.el9_3.2", "src"},
-		"pkg:rpm/redhat/kernel?arch=src":                             {"kernel", "", "src"},
-		"pkg:rpm/redhat/libcurl":                                     {"libcurl", "", ""},
-		"pkg:rpm/redhat/gcc-c%2B%2B@8.5.0-4.el8?arch=x86_64&epoch=0": {"gcc-c++", "8.5.0-4.el8", "x86_64"},
+		"pkg:rpm/redhat/openssl@1.1.1k-7.el8_6?arch=src&epoch=1":                         {"openssl", "1:1.1.1k-7.el8_6", "src", false},
+		"pkg:rpm/redhat/curl@7.76.1-26.el9_3.2?arch=src":                                 {"curl", "7.76.1-26.el9_3.2", "src", false},
+		"pkg:rpm/redhat/kernel?arch=src":                                                 {"kernel", "", "src", false},
+		"pkg:rpm/redhat/libcurl":                                                         {"libcurl", "", "", false},
+		"pkg:rpm/redhat/gcc-c%2B%2B@8.5.0-4.el8?arch=x86_64&epoch=0":                     {"gcc-c++", "8.5.0-4.el8", "x86_64", false},
+		"pkg:rpm/redhat/nodejs?rpmmod=nodejs:18":                                         {"nodejs", "", "", true},
+		"pkg:rpm/redhat/nodejs@22.23.2-2.module+el9.8.0+24958+80b2ac6e?arch=src&epoch=1": {"nodejs", "1:22.23.2-2.module+el9.8.0+24958+80b2ac6e", "src", true},
 	} {
 		got, ok := parsePURL(in)
 		if !ok || got != want {
