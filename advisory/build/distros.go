@@ -67,7 +67,7 @@ func detectCompressedDistro(f *os.File, p string, head []byte) (format Format, o
 	case bytes.HasPrefix(head, bzip2Magic):
 		in = bzip2.NewReader(br)
 	case bytes.HasPrefix(head, zstdMagic):
-		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(64<<20))
+		zr, err := zstd.NewReader(br, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30), zstd.WithDecoderLowmem(true))
 		if err != nil {
 			return "", false, nil
 		}
