@@ -8,6 +8,7 @@ import (
 	"github.com/lading-dev/lading/extract/cargo"
 	"github.com/lading-dev/lading/extract/dpkg"
 	"github.com/lading-dev/lading/extract/gobinary"
+	"github.com/lading-dev/lading/extract/java"
 	"github.com/lading-dev/lading/extract/npm"
 	"github.com/lading-dev/lading/extract/python"
 	"github.com/lading-dev/lading/extract/rpm"
@@ -32,5 +33,6 @@ func Language() []extract.Extractor {
 		npm.NewLock(),
 		python.NewInstalled(),
 		python.NewLock(),
+		java.New(), java.NewGradleLock(),
 	}
 }
