@@ -201,6 +201,10 @@ func Language(ctx context.Context, r advisory.Reader, pkgs []*inventory.Package)
 		return cmp.Or(cmp.Compare(a.Package.Name, b.Package.Name), cmp.Compare(a.VulnID, b.VulnID),
 			cmp.Compare(a.Reason, b.Reason), cmp.Compare(locationOf(a.Package), locationOf(b.Package)))
 	})
+	for _, m := range matchers {
+		res.Dismissals = append(res.Dismissals, m.dismissals...)
+	}
+	sortDismissals(res.Dismissals)
 	return res, nil
 }
 
@@ -266,6 +270,8 @@ func (m *matcher) matchLanguage(ctx context.Context, p *inventory.Package, eco *
 		}
 		if !rec.withdrawn {
 			live = append(live, st)
+		} else {
+			m.dismiss(p, eco.order, st, rec, p.Version)
 		}
 	}
 	if len(live) == 0 {
@@ -298,6 +304,8 @@ func (m *matcher) matchLanguage(ctx context.Context, p *inventory.Package, eco *
 		if vd != nil {
 			hits = append(hits, hit{rec: rec, st: *st, verdict: vd,
 				source: dataSource(st, rec), severity: severityOf(st, rec)})
+		} else {
+			m.dismiss(p, eco.order, st, rec, installed)
 		}
 	}
 	var findings []Finding

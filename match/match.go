@@ -58,6 +58,9 @@ type Unknown struct {
 type Result struct {
 	Findings []Finding
 	Unknowns []Unknown
+	// Dismissals are the statements that reported nothing, with why
+	// (see dismissals.go); sorted by package, then vulnerability.
+	Dismissals []Dismissal
 }
 
 // Distro matches the OS packages of distribution d against the advisory
@@ -106,6 +109,8 @@ func Distro(ctx context.Context, r advisory.Reader, d *inventory.Distro, pkgs []
 		return cmp.Or(cmp.Compare(a.Package.Name, b.Package.Name), cmp.Compare(a.VulnID, b.VulnID),
 			cmp.Compare(a.Reason, b.Reason))
 	})
+	res.Dismissals = m.dismissals
+	sortDismissals(res.Dismissals)
 	return res, nil
 }
 
@@ -136,6 +141,7 @@ type matcher struct {
 	ns, family string
 	statements map[string][]advisory.Affected // by package name
 	records    map[string]*record             // by vulnerability ID
+	dismissals []Dismissal
 }
 
 // hit is one statement that made one package affected.
@@ -171,6 +177,7 @@ func (m *matcher) matchPackage(ctx context.Context, p *inventory.Package, o orde
 				return nil, nil, err
 			}
 			if rec.withdrawn {
+				m.dismiss(p, o, st, rec, l.version)
 				continue
 			}
 			v, err := evaluate(o, st, l.version)
@@ -182,6 +189,8 @@ func (m *matcher) matchPackage(ctx context.Context, p *inventory.Package, o orde
 			if v != nil {
 				hits = append(hits, hit{rec: rec, st: *st, verdict: v,
 					source: dataSource(st, rec), severity: severityOf(st, rec)})
+			} else {
+				m.dismiss(p, o, st, rec, l.version)
 			}
 		}
 		for id := range stated {
