@@ -6,12 +6,15 @@ import (
 	"github.com/lading-dev/lading/extract"
 	"github.com/lading-dev/lading/extract/apk"
 	"github.com/lading-dev/lading/extract/cargo"
+	"github.com/lading-dev/lading/extract/dotnet"
 	"github.com/lading-dev/lading/extract/dpkg"
 	"github.com/lading-dev/lading/extract/gobinary"
 	"github.com/lading-dev/lading/extract/java"
 	"github.com/lading-dev/lading/extract/npm"
+	"github.com/lading-dev/lading/extract/php"
 	"github.com/lading-dev/lading/extract/python"
 	"github.com/lading-dev/lading/extract/rpm"
+	"github.com/lading-dev/lading/extract/ruby"
 )
 
 // OS returns the extractors of operating system packages: dpkg, apk and
@@ -24,7 +27,10 @@ func OS() []extract.Extractor {
 // (executables and go.mod), Rust crates (Cargo.lock and cargo-auditable
 // executables), npm packages (node_modules; npm, Yarn and pnpm lockfiles)
 // and Python distributions (installed metadata; requirements and
-// lockfiles). Each call returns new values.
+// lockfiles), Ruby gems (Gemfile.lock; installed specifications), Composer
+// packages (composer.lock; vendor/composer/installed.json) and NuGet
+// packages (*.deps.json; packages.lock.json and packages.config). Each
+// call returns new values.
 func Language() []extract.Extractor {
 	return []extract.Extractor{
 		gobinary.New(),
@@ -34,5 +40,8 @@ func Language() []extract.Extractor {
 		python.NewInstalled(),
 		python.NewLock(),
 		java.New(), java.NewGradleLock(),
+		ruby.NewInstalled(), ruby.NewLock(),
+		php.NewInstalled(), php.NewLock(),
+		dotnet.NewDeps(), dotnet.NewLock(),
 	}
 }
