@@ -25,8 +25,8 @@ func OS() []extract.Extractor {
 
 // Language returns the extractors of language packages: Go modules
 // (executables and go.mod), Rust crates (Cargo.lock and cargo-auditable
-// executables), npm packages (node_modules; npm, Yarn and pnpm lockfiles)
-// and Python distributions (installed metadata; requirements and
+// executables), npm packages (node_modules; npm, Yarn and pnpm lockfiles),
+// Python distributions (installed metadata; requirements and
 // lockfiles), Ruby gems (Gemfile.lock; installed specifications), Composer
 // packages (composer.lock; vendor/composer/installed.json) and NuGet
 // packages (*.deps.json; packages.lock.json and packages.config). Each
