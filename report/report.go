@@ -29,7 +29,13 @@ type Report struct {
 	// Warnings are things a reader of the findings should know, such as an
 	// advisory database older than --db-max-age.
 	Warnings []string `json:"warnings"`
-	Summary  Summary  `json:"summary"`
+	// Ignored are findings left out by an ignore rule or a VEX statement.
+	Ignored []Ignored `json:"ignored"`
+	// BaseImage is the base/own layer split (nil for a directory scan).
+	BaseImage *BaseImage `json:"base_image,omitempty"`
+	// Policy is what the report was filtered and judged with.
+	Policy  *Policy `json:"policy,omitempty"`
+	Summary Summary `json:"summary"`
 }
 
 // Target is what was scanned.
@@ -75,6 +81,21 @@ type Vulnerability struct {
 	Namespace        string   `json:"namespace,omitempty"`
 	Title            string   `json:"title,omitempty"`
 	Evidence         string   `json:"evidence,omitempty"`
+
+	// SeveritySources is every source's rating; Severity is chosen from
+	// them by the rule in docs/report-schema.md.
+	SeveritySources []SeveritySource `json:"severity_sources"`
+	CVSS            *CVSS            `json:"cvss"`
+	KEV             bool             `json:"kev"`
+	KEVDateAdded    string           `json:"kev_date_added,omitempty"`
+	EPSS            *EPSS            `json:"epss"`
+	// Origin is OriginBase, OriginOwn, or "" when the split is unknown;
+	// DockerfileLine the line of the instruction that made the layer
+	// (with --dockerfile).
+	Origin         string `json:"origin"`
+	DockerfileLine *int   `json:"dockerfile_line"`
+	// New is set with --baseline: whether the baseline lacked the finding.
+	New *bool `json:"new"`
 }
 
 // Unknown is a package whose version could not be compared with an
@@ -98,6 +119,9 @@ type Summary struct {
 	Packages        int            `json:"packages"`
 	Vulnerabilities int            `json:"vulnerabilities"`
 	BySeverity      map[string]int `json:"by_severity"`
+	Ignored         int            `json:"ignored"`
+	// New counts the findings a baseline lacks (nil without --baseline).
+	New *int `json:"new,omitempty"`
 }
 
 // Severities in order, most severe first.
@@ -166,8 +190,24 @@ func (r *Report) Summarize() {
 	for _, s := range Severities {
 		r.Summary.BySeverity[s] = 0
 	}
-	for _, v := range r.Vulnerabilities {
+	for i, v := range r.Vulnerabilities {
 		r.Summary.BySeverity[v.Severity]++
+		if v.SeveritySources == nil {
+			r.Vulnerabilities[i].SeveritySources = []SeveritySource{}
+		}
+	}
+	r.Summary.Ignored = len(r.Ignored)
+	if r.Policy != nil && r.Policy.Baseline != "" {
+		n := 0
+		for _, v := range r.Vulnerabilities {
+			if v.New != nil && *v.New {
+				n++
+			}
+		}
+		r.Summary.New = &n
+	}
+	if r.Ignored == nil {
+		r.Ignored = []Ignored{}
 	}
 	if r.Vulnerabilities == nil {
 		r.Vulnerabilities = []Vulnerability{}
