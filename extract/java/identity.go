@@ -114,8 +114,9 @@ func POMArtifact(entry string, data []byte) (Artifact, bool) {
 	props := ParseProperties(data)
 	a := Artifact{GroupID: field(props["groupId"]), ArtifactID: field(props["artifactId"]),
 		Version: cleanVersion(props["version"]), From: FromPOMProperties}
-	dirs := strings.Split(strings.TrimPrefix(path.Dir(entry), "META-INF/maven/"), "/")
-	if len(dirs) == 2 {
+	rest, _ := strings.CutPrefix(entry, "META-INF/maven/")
+	rest, _ = strings.CutSuffix(rest, "/pom.properties")
+	if dirs := strings.Split(rest, "/"); len(dirs) == 2 && isPOMProperties(entry) {
 		if a.GroupID == "" {
 			a.GroupID = dirs[0]
 		}
