@@ -124,7 +124,7 @@ current database in place.`,
 	}
 	cmd.Flags().StringVar(&out, "db", "", "database file to write (default: db/lading.db in the cache directory)")
 	cmd.Flags().StringVar(&mirror, "mirror", "", "base URL of a mirror (http://, https:// or file://) laid out like ../shared/vulndata")
-	cmd.Flags().StringSliceVar(&feeds, "feeds", nil, "feeds to fetch: osv, alpine-secdb, debian, nvd, kev, epss (default all)")
+	cmd.Flags().StringSliceVar(&feeds, "feeds", nil, "build from only these feeds: osv, alpine-secdb, debian, pypa, rustsec, rubysec, friendsofphp, redhat, amazon, suse, azurelinux, ubuntu, nvd, kev, epss (default all)")
 	return cmd
 }
 
