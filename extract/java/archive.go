@@ -92,7 +92,7 @@ func (l Limits) withDefaults() Limits {
 const NestSep = "!/"
 
 // errBudget marks the errors that end the walk of a whole file.
-var errBudget = errors.New("limit reached")
+var errBudget = errors.New("walk of the file stopped")
 
 // walker reads one archive file and what is nested in it.
 type walker struct {
@@ -269,12 +269,12 @@ func (w *walker) metadata(f *zip.File) ([]byte, error) {
 	w.inflated += int64(len(data))
 	if int64(len(data)) > limit {
 		if limit < w.lim.MaxEntrySize {
-			return nil, fmt.Errorf("%w: more than %d bytes inflated for one file", errBudget, w.lim.MaxInflated)
+			return nil, fmt.Errorf("%w: more than the limit of %d bytes read for one file and what it nests", errBudget, w.lim.MaxInflated)
 		}
 		return nil, fmt.Errorf("inflates to more than the %d bytes read", w.lim.MaxEntrySize)
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("inflating: %w", err)
 	}
 	return data, nil
 }
@@ -289,7 +289,7 @@ func (w *walker) nested(parent io.ReaderAt, parentSize int64, f *zip.File, loc s
 	}
 	left := w.lim.MaxInflated - w.inflated
 	if declared > uint64(left) {
-		w.fail(loc, fmt.Errorf("%w: not opened: its %d bytes would pass the %d bytes read for one file", errBudget, declared, w.lim.MaxInflated))
+		w.fail(loc, fmt.Errorf("%w: not opened: its %d bytes would pass the limit of %d bytes read for one file and what it nests", errBudget, declared, w.lim.MaxInflated))
 		return
 	}
 	name := path.Base(f.Name)
@@ -367,7 +367,7 @@ func (w *walker) inflate(f *zip.File, declared int64, to io.Writer) ([]byte, err
 	}
 	w.inflated += n
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("inflating: %w", err)
 	}
 	if n != declared {
 		return nil, fmt.Errorf("inflates to %d bytes, its header says %d", n, declared)
