@@ -37,8 +37,8 @@ type sarifLog struct {
 			Driver struct {
 				Name  string `json:"name"`
 				Rules []struct {
-					ID                   string            `json:"id"`
-					HelpURI              string            `json:"helpUri"`
+					ID                   string `json:"id"`
+					HelpURI              string `json:"helpUri"`
 					Help                 struct{ Text, Markdown string }
 					DefaultConfiguration struct{ Level string }
 					Properties           map[string]any `json:"properties"`
