@@ -515,4 +515,3 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
-
