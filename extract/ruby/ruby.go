@@ -43,6 +43,7 @@
 package ruby
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -88,6 +89,10 @@ func readFile(fsys fs.FS, name string) ([]byte, error) {
 	}
 	if len(data) > MaxFileSize {
 		return nil, fmt.Errorf("larger than %d bytes", MaxFileSize)
+	}
+	// A byte order mark (editors on Windows write one) is not text.
+	if d, ok := bytes.CutPrefix(data, []byte("\ufeff")); ok {
+		return d, nil
 	}
 	return data, nil
 }

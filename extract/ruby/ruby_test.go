@@ -126,7 +126,7 @@ RUBY VERSION
 BUNDLED WITH
    2.3.7
 `
-	fsys := fstest.MapFS{"srv/gems.locked": {Data: []byte(strings.ReplaceAll(lock, "\n", "\r\n"))}}
+	fsys := fstest.MapFS{"srv/gems.locked": {Data: []byte("\ufeff" + strings.ReplaceAll(lock, "\n", "\r\n"))}}
 	got := brief(extractLock(t, fsys, "srv/gems.locked"))
 	want := []string{"nokogiri 1.13.6", "rack 2.2.3", "racc 1.6.0", "private-gem 1.0.0.pre.rc1"}
 	if !slices.Equal(got, want) {
