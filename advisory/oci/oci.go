@@ -16,12 +16,14 @@
 //     as what it downloaded.
 //
 // zstd rather than gzip: on the database built from all of the shared
-// vulndata (42.8 MB) zstd at its "better compression" level gives 5.3 MB
-// where gzip -6 gives 6.7 MB (21% less to move), and decompresses about
-// 1.5 times faster; the encoder (github.com/klauspost/compress/zstd) is
-// pure Go and already part of go-containerregistry's dependencies. Pull
-// also reads a +gzip layer (LayerMediaTypeGzip), which some other tool
-// might push.
+// vulndata (120.8 MB, NVD and KEV included) zstd at its "better
+// compression" level gives 18.5 MB where gzip's default level gives
+// 21.9 MB (16% less to move; 21% less on the earlier 42.8 MB database),
+// and it decompresses about five times faster (0.24 s against 1.3-1.5 s
+// on the 2-core development machine). The encoder
+// (github.com/klauspost/compress/zstd) is pure Go and already part of
+// go-containerregistry's dependencies. Pull also reads a +gzip layer
+// (LayerMediaTypeGzip), which some other tool might push.
 package oci
 
 import (
