@@ -2,6 +2,7 @@ package php
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -15,15 +16,58 @@ import (
 	"github.com/lading-dev/lading/internal/testutil"
 )
 
-// seed adds the fixture files to the corpus.
+// seed adds the fixture files to the corpus, re-encoded without the keys
+// the readers ignore: the fuzzer mutates and minimises large inputs
+// slowly (composer_happy.lock is 27 KB, most of it autoload, require and
+// description fields).
 func seed(f *testing.F, files ...string) {
 	for _, name := range files {
 		data, err := os.ReadFile(testutil.Shared(f, "fixtures", "php", filepath.FromSlash(name)))
 		if err != nil {
 			f.Fatal(err)
 		}
-		f.Add(data)
+		f.Add(slim(f, data))
 	}
+}
+
+// slim keeps, in every package entry, only the keys the readers use.
+func slim(f *testing.F, data []byte) []byte {
+	var doc any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		f.Fatal(err)
+	}
+	keep := func(list any) {
+		entries, _ := list.([]any)
+		for _, e := range entries {
+			if m, ok := e.(map[string]any); ok {
+				for k := range m {
+					if k != "name" && k != "version" && k != "license" && k != "dist" {
+						delete(m, k)
+					}
+				}
+				if dist, ok := m["dist"].(map[string]any); ok {
+					m["dist"] = map[string]any{"type": dist["type"]}
+				}
+			}
+		}
+	}
+	switch d := doc.(type) {
+	case []any:
+		keep(d)
+	case map[string]any:
+		for k, v := range d {
+			if k == "packages" || k == "packages-dev" {
+				keep(v)
+			} else {
+				delete(d, k)
+			}
+		}
+	}
+	out, err := json.Marshal(doc)
+	if err != nil {
+		f.Fatal(err)
+	}
+	return out
 }
 
 // fuzzFile runs e on data stored as name and checks what comes back:
