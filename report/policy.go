@@ -62,10 +62,14 @@ type EPSS struct {
 
 // SeveritySource is one source's rating of a finding.
 type SeveritySource struct {
-	// Source is the feed ("alpine-secdb", "debian-tracker", "osv:Ubuntu")
-	// or, for NVD ratings, "nvd" followed by the scorer
-	// ("nvd:nvd@nist.gov").
-	Source   string `json:"source"`
+	// Source is the feed of the matched statements ("alpine-secdb",
+	// "debian-tracker", "osv:Ubuntu"), an advisory record's source
+	// ("osv", "debian-dsa"), "nvd" for NVD's own CVSS ratings or
+	// "nvd:SCORER" for a CNA's rating that NVD publishes.
+	Source string `json:"source"`
+	// ID is the advisory record or CVE the rating is for; "" for the
+	// rating of the matched statements.
+	ID       string `json:"id,omitempty"`
 	Severity string `json:"severity"`
 	Vector   string `json:"vector,omitempty"`
 }

@@ -55,6 +55,12 @@ func WriteTable(w io.Writer, r *Report, colour bool) error {
 	for _, w := range r.Warnings {
 		fmt.Fprintf(&b, "Warning: %s\n", w)
 	}
+	if n := len(r.Ignored); n > 0 {
+		fmt.Fprintf(&b, "Ignored: %d (by ignore rules or VEX statements; see --format json)\n", n)
+	}
+	if r.Summary.New != nil {
+		fmt.Fprintf(&b, "New since the baseline: %d\n", *r.Summary.New)
+	}
 	if len(r.Unknowns) > 0 {
 		fmt.Fprintf(&b, "Not compared: %d (versions that could not be parsed; see --format json)\n", len(r.Unknowns))
 	}

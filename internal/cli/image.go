@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lading-dev/lading/image/source"
+	"github.com/lading-dev/lading/policy"
 	"github.com/lading-dev/lading/report"
 	"github.com/lading-dev/lading/scan"
 )
@@ -27,6 +28,7 @@ type scanFlags struct {
 	dbPath        string
 	dbMaxAge      string
 	dbStale       string
+	policy        policyFlags
 }
 
 func (f *scanFlags) register(cmd *cobra.Command, image bool) {
@@ -43,6 +45,7 @@ func (f *scanFlags) register(cmd *cobra.Command, image bool) {
 		fl.StringVar(&f.platform, "platform", "", "platform to pick from a multi-platform image, os/arch[/variant] (default linux/amd64)")
 		fl.BoolVar(&f.insecure, "insecure", false, "allow plain HTTP to registries other than localhost")
 	}
+	f.policy.register(cmd, image)
 }
 
 func (f *scanFlags) validate() error {
@@ -70,7 +73,7 @@ func (f *scanFlags) validate() error {
 			return fmt.Errorf("--severity: unknown severity %q", s)
 		}
 	}
-	return nil
+	return f.policy.validate()
 }
 
 func (f *scanFlags) severities() []string {
@@ -123,6 +126,10 @@ func newFSCmd(g *globals) *cobra.Command {
 
 func (g *globals) runScan(cmd *cobra.Command, ref string, f *scanFlags) error {
 	if err := f.validate(); err != nil {
+		return err
+	}
+	pol, err := f.policy.load(f)
+	if err != nil {
 		return err
 	}
 	ctx := cmd.Context()
@@ -181,14 +188,27 @@ func (g *globals) runScan(cmd *cobra.Command, ref string, f *scanFlags) error {
 		}
 		rep.Warnings = append(rep.Warnings, w)
 	}
-	report.Filter{Severities: f.severities(), IgnoreUnfixed: f.ignoreUnfixed}.Apply(rep)
-
-	if err := g.writeReport(rep, f); err != nil {
+	warnings, err := pol.judge(ctx, db, img, rep, report.Filter{Severities: f.severities(), IgnoreUnfixed: f.ignoreUnfixed}, f.policy.sortBy)
+	if err != nil {
 		return err
 	}
-	if f.exitCode != 0 && len(rep.Vulnerabilities) > 0 {
-		g.exitCode = f.exitCode
+	for _, w := range warnings {
+		fmt.Fprintf(g.stdio.Err, "lading: warning: %s\n", w)
 	}
+
+	if f.policy.explain != "" {
+		if f.output != "" {
+			if err := g.writeReport(rep, f); err != nil {
+				return err
+			}
+		}
+		if err := explain(ctx, g.stdio.Out, db, rep, f.policy.explain); err != nil {
+			return err
+		}
+	} else if err := g.writeReport(rep, f); err != nil {
+		return err
+	}
+	g.exitCode, _ = policy.Gate{FailOn: f.policy.failOn, ExitCode: f.exitCode}.Exit(rep)
 	return nil
 }
 
