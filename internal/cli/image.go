@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"io/fs"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lading-dev/lading/advisory/store"
 	"github.com/lading-dev/lading/image/source"
 	"github.com/lading-dev/lading/policy"
 	"github.com/lading-dev/lading/report"
@@ -29,11 +31,13 @@ type scanFlags struct {
 	dbMaxAge      string
 	dbStale       string
 	policy        policyFlags
+	formatFlags
 }
 
 func (f *scanFlags) register(cmd *cobra.Command, image bool) {
 	fl := cmd.Flags()
-	fl.StringVarP(&f.format, "format", "f", "table", "report format: table or json")
+	fl.StringVarP(&f.format, "format", "f", "table", formatUsage)
+	f.formatFlags.register(cmd)
 	fl.StringVarP(&f.output, "output", "o", "", "write the report to this file instead of standard output")
 	fl.StringVar(&f.severity, "severity", "", "report only these severities, comma separated (CRITICAL,HIGH,MEDIUM,LOW,NEGLIGIBLE,UNKNOWN)")
 	fl.BoolVar(&f.ignoreUnfixed, "ignore-unfixed", false, "leave out vulnerabilities that have no fixed version yet")
@@ -49,10 +53,8 @@ func (f *scanFlags) register(cmd *cobra.Command, image bool) {
 }
 
 func (f *scanFlags) validate() error {
-	switch f.format {
-	case "table", "json":
-	default:
-		return fmt.Errorf("--format %q: want table or json", f.format)
+	if err := f.checkFormat(); err != nil {
+		return err
 	}
 	if f.exitCode == ExitError {
 		return fmt.Errorf("--exit-code %d is the code for errors; choose another", ExitError)
@@ -137,22 +139,11 @@ func (g *globals) runScan(cmd *cobra.Command, ref string, f *scanFlags) error {
 	if err != nil {
 		return err
 	}
-	path := f.dbPath
-	if path == "" {
-		path = dbPath(cache)
-	}
-	db, err := openDB(path)
+	db, staleWarning, err := g.openScanDB(ctx, cache, f)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	staleWarning, err := checkFreshness(ctx, db, f)
-	if err != nil {
-		return err
-	}
-	if staleWarning != "" {
-		fmt.Fprintf(g.stdio.Err, "lading: warning: %s\n", staleWarning)
-	}
 
 	tmp, cleanup, err := scan.TempDir(cache)
 	if err != nil {
@@ -174,6 +165,36 @@ func (g *globals) runScan(cmd *cobra.Command, ref string, f *scanFlags) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", ref, err)
 	}
+	return g.finishScan(ctx, db, img, inv, f, pol, staleWarning)
+}
+
+// openScanDB opens the advisory database a scan matches against and
+// checks its age; the warning it returns (already printed) goes in the
+// report.
+func (g *globals) openScanDB(ctx context.Context, cache string, f *scanFlags) (*store.Store, string, error) {
+	path := f.dbPath
+	if path == "" {
+		path = dbPath(cache)
+	}
+	db, err := openDB(path)
+	if err != nil {
+		return nil, "", err
+	}
+	staleWarning, err := checkFreshness(ctx, db, f)
+	if err != nil {
+		db.Close()
+		return nil, "", err
+	}
+	if staleWarning != "" {
+		fmt.Fprintf(g.stdio.Err, "lading: warning: %s\n", staleWarning)
+	}
+	return db, staleWarning, nil
+}
+
+// finishScan matches an inventory, judges the report by the policy, writes
+// it and sets the exit code: what image, fs and sbom scan share once they
+// have an inventory.
+func (g *globals) finishScan(ctx context.Context, db *store.Store, img *source.Image, inv *scan.Result, f *scanFlags, pol *policySet, staleWarning string) error {
 	rep, err := buildReport(ctx, db, img, inv)
 	if err != nil {
 		return err
@@ -215,13 +236,13 @@ func (g *globals) runScan(cmd *cobra.Command, ref string, f *scanFlags) error {
 func (g *globals) writeReport(rep *report.Report, f *scanFlags) error {
 	var w io.Writer = g.stdio.Out
 	if f.output != "" {
-		return writeOutput(f.output, func(w io.Writer) error { return render(w, rep, f.format, false) })
+		return writeOutput(f.output, func(w io.Writer) error { return renderReport(w, rep, f, false) })
 	}
 	colour := false
 	if file, ok := w.(*os.File); ok && isTerminal(file) && os.Getenv("NO_COLOR") == "" {
 		colour = true
 	}
-	return render(w, rep, f.format, colour)
+	return renderReport(w, rep, f, colour)
 }
 
 // writeOutput writes a report to path. A regular file (or a path that does
@@ -274,13 +295,6 @@ func writeOutput(path string, write func(io.Writer) error) error {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
-}
-
-func render(w io.Writer, rep *report.Report, format string, colour bool) error {
-	if format == "json" {
-		return report.WriteJSON(w, rep)
-	}
-	return report.WriteTable(w, rep, colour)
 }
 
 func newReport(img *source.Image, inv *scan.Result) *report.Report {
