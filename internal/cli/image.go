@@ -165,7 +165,7 @@ func (g *globals) runScan(cmd *cobra.Command, ref string, f *scanFlags) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", ref, err)
 	}
-	return g.finishScan(ctx, db, img, inv, f, pol, staleWarning)
+	return g.finishScan(ctx, db, img, inv, f, pol, nonEmpty(staleWarning))
 }
 
 // openScanDB opens the advisory database a scan matches against and
@@ -193,15 +193,13 @@ func (g *globals) openScanDB(ctx context.Context, cache string, f *scanFlags) (*
 
 // finishScan matches an inventory, judges the report by the policy, writes
 // it and sets the exit code: what image, fs and sbom scan share once they
-// have an inventory.
-func (g *globals) finishScan(ctx context.Context, db *store.Store, img *source.Image, inv *scan.Result, f *scanFlags, pol *policySet, staleWarning string) error {
+// have an inventory. warnings, already printed, go in the report first.
+func (g *globals) finishScan(ctx context.Context, db *store.Store, img *source.Image, inv *scan.Result, f *scanFlags, pol *policySet, warnings []string) error {
 	rep, err := buildReport(ctx, db, img, inv)
 	if err != nil {
 		return err
 	}
-	if staleWarning != "" {
-		rep.Warnings = append(rep.Warnings, staleWarning)
-	}
+	rep.Warnings = append(rep.Warnings, warnings...)
 	for _, w := range coverageWarnings(ctx, db, inv) {
 		// A table on standard output shows its warnings itself.
 		if f.format != "table" || f.output != "" {
@@ -209,11 +207,11 @@ func (g *globals) finishScan(ctx context.Context, db *store.Store, img *source.I
 		}
 		rep.Warnings = append(rep.Warnings, w)
 	}
-	warnings, err := pol.judge(ctx, db, img, rep, report.Filter{Severities: f.severities(), IgnoreUnfixed: f.ignoreUnfixed}, f.policy.sortBy)
+	judged, err := pol.judge(ctx, db, img, rep, report.Filter{Severities: f.severities(), IgnoreUnfixed: f.ignoreUnfixed}, f.policy.sortBy)
 	if err != nil {
 		return err
 	}
-	for _, w := range warnings {
+	for _, w := range judged {
 		fmt.Fprintf(g.stdio.Err, "lading: warning: %s\n", w)
 	}
 

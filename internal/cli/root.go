@@ -75,7 +75,7 @@ func newRoot(g *globals) *cobra.Command {
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.cacheDir, "cache-dir", "", "directory for everything lading keeps: advisory database, caches, scratch files (default $LADING_CACHE_DIR, else the user cache directory + /lading)")
 	pf.BoolVarP(&g.quiet, "quiet", "q", false, "print no progress")
-	root.AddCommand(newImageCmd(g), newFSCmd(g), newDBCmd(g), newExplainCmd(g))
+	root.AddCommand(newImageCmd(g), newFSCmd(g), newDBCmd(g), newExplainCmd(g), newSBOMCmd(g))
 	return root
 }
 
