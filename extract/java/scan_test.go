@@ -21,9 +21,9 @@ import (
 // would. The layer walk follows links when opening and does not tell
 // which paths are links, so each linked jar is read through both names;
 // the scan's merge makes one package per name and version, whose
-// locations are the link and the jar (in path order). The jars with no
-// link (log4j-1.2-1.2.17.jar is the target of log4j-1.2.jar; byte-buddy's
-// link is byte-buddy-1.12.21.jar) follow the same rule.
+// locations are the link and the jar (in path order). Each of the 12 jars
+// has one link (log4j-1.2.jar -> log4j-1.2-1.2.17.jar, spring3-beans.jar
+// -> spring3-beans-3.x.jar, the others name the version).
 func TestScanDebianLinks(t *testing.T) {
 	fixtures := testutil.Shared(t, "fixtures")
 	const rel = "java/debian-bookworm/usr/share/java"
