@@ -66,7 +66,7 @@ func FromHistory(hist []Entry, labels map[string]string) *Split {
 }
 
 var (
-	legacyRootfs = regexp.MustCompile(`^file:[0-9a-f]+ in /$`)
+	legacyRootfs = regexp.MustCompile(`^file:\S+ in /$`)
 	tarball      = regexp.MustCompile(`(?i)\.(tar|tar\.gz|tgz|tar\.xz|txz|tar\.bz2|tbz2?|tar\.zst)$`)
 )
 

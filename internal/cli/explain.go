@@ -343,7 +343,7 @@ func (e *explainer) notReported(ctx context.Context, w io.Writer, p *inventory.P
 	}
 	head(dismissalVerdict(ds))
 	for _, d := range ds {
-		fmt.Fprintf(w, "  statement:  %s says %s\n", d.VulnID, e.dismissalWhy(d, p))
+		fmt.Fprintf(w, "  statement:  %s: %s\n", d.VulnID, e.dismissalWhy(d, p))
 		fmt.Fprintf(w, "  evidence:   %s\n", d.Evidence)
 		if d.Fixed != "" {
 			fmt.Fprintf(w, "  comparison: %s\n", e.comparison(p, installedFor(p), d.Fixed))
@@ -436,7 +436,7 @@ func (e *explainer) otherStatements(w io.Writer, p *inventory.Package, id string
 	}
 	for _, d := range e.rematch.Dismissals {
 		if d.Package == p && (d.Is(id) || slices.ContainsFunc(aliases, d.Is)) {
-			fmt.Fprintf(w, "  also:       %s says %s (%s)\n", d.VulnID, e.dismissalWhy(d, p), d.Evidence)
+			fmt.Fprintf(w, "  also:       %s: %s (%s)\n", d.VulnID, e.dismissalWhy(d, p), d.Evidence)
 		}
 	}
 }
