@@ -13,6 +13,7 @@ import (
 	"github.com/lading-dev/lading/extract"
 	"github.com/lading-dev/lading/extract/list"
 	"github.com/lading-dev/lading/extract/owned"
+	"github.com/lading-dev/lading/extract/rpm"
 	"github.com/lading-dev/lading/image/source"
 	"github.com/lading-dev/lading/inventory"
 	"github.com/lading-dev/lading/match"
@@ -41,13 +42,21 @@ func extractors() []extract.Extractor {
 	return append(exs, owned.New())
 }
 
-func scanOptions(tmp string) scan.Options {
+func scanOptions(ctx context.Context, tmp string) scan.Options {
 	return scan.Options{
 		Extractors: extractors(),
 		DetectOS:   osrelease.Detect,
 		OSWants:    osrelease.Wants,
 		TempDir:    tmp,
-		Owned:      owned.DropOSOwned,
+		Owned: func(fsys fs.FS, osPkgs, other []*inventory.Package) []*inventory.Package {
+			other = owned.DropOSOwned(fsys, osPkgs, other)
+			for _, p := range osPkgs {
+				if p.Type == inventory.TypeRPM {
+					return rpm.DropOwned(ctx, fsys, tmp, other)
+				}
+			}
+			return other
+		},
 	}
 }
 
