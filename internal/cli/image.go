@@ -158,7 +158,7 @@ func (g *globals) runScan(cmd *cobra.Command, ref string, f *scanFlags) error {
 	defer img.Close()
 
 	prog := newProgress(g.progressOut())
-	opts := scanOptions(tmp)
+	opts := scanOptions(ctx, tmp)
 	opts.Progress = prog.layer
 	inv, err := scan.Run(ctx, img, opts)
 	prog.done()
