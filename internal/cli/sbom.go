@@ -70,7 +70,7 @@ func (g *globals) runSBOM(cmd *cobra.Command, ref, format, output string, opts s
 	}
 	defer img.Close()
 	prog := newProgress(g.progressOut())
-	sopts := scanOptions(tmp)
+	sopts := scanOptions(ctx, tmp)
 	sopts.Progress = prog.layer
 	inv, err := scan.Run(ctx, img, sopts)
 	prog.done()
