@@ -87,8 +87,8 @@ func (*GradleLock) ExtractFile(ctx context.Context, in extract.Input, p string) 
 }
 
 // ParseGradleLock reads a Gradle lockfile: one "group:artifact:version"
-// per line, followed by "=" and the configurations that use it (Gradle 6.8
-// and later; the older per-configuration files have no "="). Blank lines,
+// per line, followed by "=" and the configurations that use it (the older
+// per-configuration files have no "="). Blank lines,
 // comments ('#') and the "empty=" line (configurations that lock nothing)
 // are skipped. Each artifact is returned once. Lines that are not three
 // valid coordinates are skipped and reported in the error by line number

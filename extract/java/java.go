@@ -12,7 +12,9 @@
 // Every META-INF/maven/**/pom.properties in an archive is read (groupId,
 // artifactId and version keys; the two folder names stand in for missing
 // group or artifact keys; unsubstituted "${...}" values count as missing)
-// and each becomes a package: a shaded or fat jar reports every artifact
+// and each becomes a package (with an empty version when the file gives
+// no usable one; match.Language then reports an unknown rather than
+// comparing): a shaded or fat jar reports every artifact
 // whose pom.properties it embeds, and nothing for what it embeds without
 // one (byte-buddy relocates ASM but keeps only its own pom.properties, so
 // only byte-buddy is reported).
@@ -49,9 +51,9 @@
 //     The group is a best guess: a manifest names no Maven group, and
 //     javax.el-3.0.0.jar (org.glassfish) calls its bundle com.sun.el.javax.el.
 //
-// An archive whose identity tells no version (sample.war, a war named
-// after nothing) is not reported by itself; a name alone cannot be
-// matched. An identity with a version but no group is reported under the
+// An archive whose own identity tells no version (tomcat's sample.war:
+// no pom.properties, no version in its manifest or its file name) is not
+// reported itself, only what it nests: a name alone cannot be matched. An identity with a version but no group is reported under the
 // artifactId alone and matches no advisory.
 //
 // # Nested archives and locations
@@ -97,8 +99,8 @@
 //
 // GradleLock reads gradle.lockfile, buildscript-gradle.lockfile and
 // settings-gradle.lockfile (lines "group:artifact:version=configurations")
-// and the per-configuration files of Gradle before 6.8
-// (gradle/dependency-locks/*.lockfile, lines "group:artifact:version").
+// and the older per-configuration files (gradle/dependency-locks/
+// <configuration>.lockfile, lines "group:artifact:version").
 // Every locked artifact is reported once, test configurations included:
 // inventory.Package has no field to mark them.
 package java
