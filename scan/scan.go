@@ -346,7 +346,10 @@ func (r *runner) fileErrors(extractor string, i int, err error) {
 	}
 	var fe *extract.FileError
 	if errors.As(err, &fe) {
-		r.problem(fe.Path, r.tree.Layer(fe.Path), fe.Err)
+		// A file inside an archive ("app.war!/WEB-INF/lib/x.jar") is in the
+		// layer of the archive.
+		outer, _, _ := strings.Cut(fe.Path, "!/")
+		r.problem(fe.Path, r.tree.Layer(outer), fe.Err)
 		return
 	}
 	r.problem(extractor, i, err)

@@ -126,11 +126,20 @@ func languageDB(t *testing.T) string {
 }
 
 // An image carrying a Go binary with a vulnerable dependency, an installed
-// npm tree with its lockfile, and Python site-packages reports the
+// npm tree with its lockfile, Python site-packages and a war reports the
 // advisories that apply to them, each once.
 func TestLanguageImage(t *testing.T) {
 	npmDir := testutil.Shared(t, "fixtures", "npm", "npm-lockv3-advisories")
 	pyDir := testutil.Shared(t, "fixtures", "python", "debian-bookworm-dist-packages")
+	war := testutil.Shared(t, "fixtures", "java", "trivy", "maven.war")
+	warDir := t.TempDir()
+	warBytes, err := os.ReadFile(war)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(warDir, "app.war"), warBytes, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	db := languageDB(t)
 	goBin := goApp(t)
 
@@ -138,6 +147,7 @@ func TestLanguageImage(t *testing.T) {
 		mutate.Addendum{Layer: dirLayer(t, goBin, "usr/local/bin"), History: v1.History{CreatedBy: "COPY vulnapp /usr/local/bin/"}},
 		mutate.Addendum{Layer: dirLayer(t, npmDir, "srv/app"), History: v1.History{CreatedBy: "RUN npm ci"}},
 		mutate.Addendum{Layer: dirLayer(t, pyDir, ""), History: v1.History{CreatedBy: "RUN pip install"}},
+		mutate.Addendum{Layer: dirLayer(t, warDir, "opt/tomcat/webapps"), History: v1.History{CreatedBy: "COPY app.war /opt/tomcat/webapps/"}},
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -204,9 +214,18 @@ func TestLanguageImage(t *testing.T) {
 		"Jinja2 GHSA-h5c8-rqwp-cp95", "Jinja2 GHSA-h75v-3vvj-5mfj",
 		"idna GHSA-jjg7-2v4v-x38h",
 	})
+	// maven.war bundles jackson-databind 2.9.10.6 (fixtures PROVENANCE
+	// §4c), hit by GHSA-jjjh-jjxp-wpff, GHSA-rgv9-q543-rqg4 and
+	// GHSA-57j2-w4cx-62h2 (vulndata PROVENANCE §13); none of the war's other
+	// jars has a record in osv/Maven/all.zip.
+	assertSet(t, "maven", byEco["maven"], []string{
+		"com.fasterxml.jackson.core:jackson-databind GHSA-jjjh-jjxp-wpff",
+		"com.fasterxml.jackson.core:jackson-databind GHSA-rgv9-q543-rqg4",
+		"com.fasterxml.jackson.core:jackson-databind GHSA-57j2-w4cx-62h2",
+	})
 	// Findings carry the layer and step that brought the package.
 	for _, v := range r.Vulnerabilities {
-		want := map[string]string{"golang": "COPY vulnapp /usr/local/bin/", "npm": "RUN npm ci", "pypi": "RUN pip install"}[v.PackageType]
+		want := map[string]string{"golang": "COPY vulnapp /usr/local/bin/", "npm": "RUN npm ci", "pypi": "RUN pip install", "maven": "COPY app.war /opt/tomcat/webapps/"}[v.PackageType]
 		if v.CreatedBy != want {
 			t.Errorf("%s on %s: created_by %q, want %q", v.ID, v.PackageName, v.CreatedBy, want)
 		}
