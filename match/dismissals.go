@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/google/osv-scalibr/semantic"
@@ -140,26 +139,10 @@ func outsideRanges(o order, st *advisory.Affected, installed string) (DismissRea
 // closingEvent returns the fixed or last_affected event that ends, at or
 // below v, the range interval v would otherwise be in.
 func closingEvent(o order, v semantic.Version, raw []advisory.Event) (fixed, lastAffected string) {
-	var events []event
-	for _, r := range raw {
-		e := event{Event: r}
-		switch {
-		case e.version() == "":
-			continue
-		case r.Introduced == "0":
-			e.min = true
-		case r.Limit == "*":
-			e.max = true
-		default:
-			pv, err := o.parse(e.version())
-			if err != nil {
-				return "", ""
-			}
-			e.v = pv
-		}
-		events = append(events, e)
+	events, err := sortedEvents(o, raw)
+	if err != nil {
+		return "", ""
 	}
-	sort.SliceStable(events, func(i, j int) bool { return events[i].less(events[j]) })
 	open := false
 	for _, e := range events {
 		c := e.cmp(v)

@@ -156,26 +156,10 @@ type rangeMatch struct {
 // last_affected below v closes, and when limits are given v must be below
 // one of them.
 func matchRange(o order, v semantic.Version, raw []advisory.Event) (*rangeMatch, error) {
-	events := make([]event, 0, len(raw))
-	for _, r := range raw {
-		e := event{Event: r}
-		switch {
-		case e.version() == "":
-			continue
-		case r.Introduced == "0":
-			e.min = true
-		case r.Limit == "*":
-			e.max = true
-		default:
-			pv, err := o.parse(e.version())
-			if err != nil {
-				return nil, err
-			}
-			e.v = pv
-		}
-		events = append(events, e)
+	events, err := sortedEvents(o, raw)
+	if err != nil {
+		return nil, err
 	}
-	sort.SliceStable(events, func(i, j int) bool { return events[i].less(events[j]) })
 
 	limited, limit := false, ""
 	for _, e := range events {
@@ -219,6 +203,32 @@ func matchRange(o order, v semantic.Version, raw []advisory.Event) (*rangeMatch,
 		}
 	}
 	return m, nil
+}
+
+// sortedEvents parses a range's events in order o and sorts them by
+// version; events naming no version are dropped.
+func sortedEvents(o order, raw []advisory.Event) ([]event, error) {
+	events := make([]event, 0, len(raw))
+	for _, r := range raw {
+		e := event{Event: r}
+		switch {
+		case e.version() == "":
+			continue
+		case r.Introduced == "0":
+			e.min = true
+		case r.Limit == "*":
+			e.max = true
+		default:
+			pv, err := o.parse(e.version())
+			if err != nil {
+				return nil, err
+			}
+			e.v = pv
+		}
+		events = append(events, e)
+	}
+	sort.SliceStable(events, func(i, j int) bool { return events[i].less(events[j]) })
+	return events, nil
 }
 
 func (e event) less(f event) bool {
