@@ -4,7 +4,7 @@
 //
 // The document DESCRIBES one package for the target (purpose CONTAINER for
 // an image, APPLICATION for a directory), which CONTAINS the operating
-// system (purpose OPERATING-SYSTEM) and the language packages; the
+// system (purpose OPERATING_SYSTEM) and the language packages; the
 // operating system CONTAINS its packages. Every package (purpose LIBRARY)
 // has its purl as a PACKAGE-MANAGER external reference, its source package
 // as sourceInfo ("built package from: NAME VERSION") and lading's other
@@ -45,6 +45,13 @@ const (
 )
 
 const noAssertion = "NOASSERTION"
+
+// PurposeOS is the operating system's primaryPackagePurpose as the SPDX
+// 2.3 JSON schema spells it. The specification's text writes
+// OPERATING-SYSTEM, and some tools write that; the schema, which SPDX
+// holds to be the authority on the JSON form, allows only the underscore.
+// Read accepts both.
+const PurposeOS = "OPERATING_SYSTEM"
 
 // Write writes r as an SPDX 2.3 JSON document.
 func Write(w io.Writer, r *report.Report) error {
@@ -124,7 +131,7 @@ func Build(r *report.Report) *v2_3.Document {
 			PackageVersion:          d.Version,
 			PackageDownloadLocation: noAssertion,
 			PackageDescription:      d.Name,
-			PrimaryPackagePurpose:   "OPERATING-SYSTEM",
+			PrimaryPackagePurpose:   PurposeOS,
 		}
 		if d.Codename != "" {
 			osPkg.Annotations = annotate([]sbom.Property{{Name: sbom.PropOSCodename, Value: d.Codename}})
@@ -236,7 +243,7 @@ func fromDocument(doc *spdx.Document) *sbom.Inventory {
 			continue
 		}
 		props := annotations(p.Annotations)
-		if p.PrimaryPackagePurpose == "OPERATING-SYSTEM" {
+		if p.PrimaryPackagePurpose == PurposeOS || p.PrimaryPackagePurpose == "OPERATING-SYSTEM" {
 			codename := ""
 			for _, pr := range props {
 				if pr.Name == sbom.PropOSCodename {

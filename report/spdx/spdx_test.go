@@ -2,15 +2,20 @@ package spdx_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
 	spdxjson "github.com/spdx/tools-golang/json"
 	"github.com/spdx/tools-golang/spdxlib"
 
 	"github.com/lading-dev/lading/report"
 	"github.com/lading-dev/lading/report/internal/reporttest"
+	"github.com/lading-dev/lading/report/internal/schematest"
 	"github.com/lading-dev/lading/report/spdx"
 )
 
@@ -24,6 +29,54 @@ func write(t *testing.T, r *report.Report) []byte {
 }
 
 var idSyntax = regexp.MustCompile(`^SPDXRef-[A-Za-z0-9.-]+$`)
+
+// The stored schema is the published file, byte for byte.
+func TestSchemaFile(t *testing.T) {
+	b, err := os.ReadFile("testdata/spdx-schema-2.3.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	if got := hex.EncodeToString(sum[:]); got != "ca7fd7cc2c8107c3b6b5976058bb72363e8c072f0e446609d4fe7234860c2894" {
+		t.Errorf("schema file changed: sha256 %s", got)
+	}
+}
+
+func TestValidatesAgainstSchema(t *testing.T) {
+	sch := schematest.Compile(t, "testdata", []string{"spdx-schema-2.3.json"}, []string{"http://spdx.org/rdf/terms/2.3"})
+	schematest.Validate(t, sch, write(t, reporttest.Sample()))
+	r := reporttest.Sample()
+	r.Target.Kind, r.Target.OS, r.Layers, r.Vulnerabilities = "dir", nil, nil, nil
+	r.Summarize()
+	schematest.Validate(t, sch, write(t, r))
+
+	// The schema does check: the purpose as the specification's text spells
+	// it is refused.
+	hyphen := bytes.Replace(write(t, reporttest.Sample()), []byte(`"OPERATING_SYSTEM"`), []byte(`"OPERATING-SYSTEM"`), 1)
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(hyphen))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sch.Validate(inst) == nil {
+		t.Error("OPERATING-SYSTEM validated")
+	}
+}
+
+// Other tools write the operating system's purpose as the specification's
+// text spells it.
+func TestReadsBothOSPurposes(t *testing.T) {
+	out := write(t, reporttest.Sample())
+	for _, purpose := range []string{"OPERATING_SYSTEM", "OPERATING-SYSTEM"} {
+		doc := bytes.Replace(out, []byte(`"OPERATING_SYSTEM"`), []byte(`"`+purpose+`"`), 1)
+		inv, err := spdx.Read(doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if inv.Distro == nil || inv.Distro.Family != "alpine" {
+			t.Errorf("%s: distro %+v", purpose, inv.Distro)
+		}
+	}
+}
 
 func TestParsesAndValidates(t *testing.T) {
 	r := reporttest.Sample()
