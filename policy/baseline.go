@@ -1,9 +1,7 @@
 package policy
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/lading-dev/lading/report"
@@ -24,16 +22,9 @@ type Baseline struct {
 
 // LoadBaseline reads a lading.report/v1 JSON report.
 func LoadBaseline(path string) (*Baseline, error) {
-	data, err := os.ReadFile(path)
+	r, err := report.ReadJSONFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("--baseline: %w", err)
-	}
-	var r report.Report
-	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, fmt.Errorf("--baseline %s: not a lading JSON report: %w", path, err)
-	}
-	if r.Schema != report.Schema {
-		return nil, fmt.Errorf("--baseline %s: schema %q, want %q (a report written with --format json)", path, r.Schema, report.Schema)
 	}
 	b := &Baseline{Path: path, ids: map[string]map[string]bool{}, aliases: map[string]map[string]bool{}}
 	for _, v := range r.Vulnerabilities {

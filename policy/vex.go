@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -100,6 +101,14 @@ func ParseVEX(name string, data []byte) (*VEXDocument, error) {
 	return doc, nil
 }
 
+// sortByTime puts the statements in the order they take effect: by
+// timestamp, document order among equals.
+func (d *VEXDocument) sortByTime() {
+	sort.SliceStable(d.Statements, func(i, j int) bool {
+		return d.Statements[i].timestamp.Before(d.Statements[j].timestamp)
+	})
+}
+
 // OpenVEX, https://github.com/openvex/spec: statements name a
 // vulnerability (a string in v0.0.1, an object with name and aliases
 // later) and products (strings, or objects with @id, identifiers.purl and
@@ -185,9 +194,7 @@ func parseOpenVEX(data []byte) (*VEXDocument, error) {
 		}
 		doc.Statements = append(doc.Statements, st)
 	}
-	sort.SliceStable(doc.Statements, func(i, j int) bool {
-		return doc.Statements[i].timestamp.Before(doc.Statements[j].timestamp)
-	})
+	doc.sortByTime()
 	return doc, nil
 }
 
@@ -345,9 +352,7 @@ func parseCycloneDX(data []byte) (*VEXDocument, error) {
 		}
 		doc.Statements = append(doc.Statements, st)
 	}
-	sort.SliceStable(doc.Statements, func(i, j int) bool {
-		return doc.Statements[i].timestamp.Before(doc.Statements[j].timestamp)
-	})
+	doc.sortByTime()
 	return doc, nil
 }
 
@@ -500,18 +505,9 @@ func firstOf(ss ...string) string {
 func nonEmpty(ss ...string) []string {
 	var out []string
 	for _, s := range ss {
-		if s = strings.TrimSpace(s); s != "" && s != "." && s != "/" && !contains(out, s) {
+		if s = strings.TrimSpace(s); s != "" && s != "." && s != "/" && !slices.Contains(out, s) {
 			out = append(out, s)
 		}
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

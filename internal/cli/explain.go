@@ -2,10 +2,8 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 	"time"
@@ -37,9 +35,9 @@ from the advisory database.`,
 			if input == "" {
 				return fmt.Errorf("--input REPORT.json is required: a report written with --format json")
 			}
-			rep, err := readReport(input)
+			rep, err := report.ReadJSONFile(input)
 			if err != nil {
-				return err
+				return fmt.Errorf("--input: %w", err)
 			}
 			path := dbFile
 			if path == "" {
@@ -62,22 +60,6 @@ from the advisory database.`,
 	fl.StringVar(&dbFile, "db", "", "advisory database file (default: db/lading.db in the cache directory)")
 	fl.StringVar(&pkg, "package", "", "explain only for packages of this name")
 	return cmd
-}
-
-// readReport reads a lading JSON report.
-func readReport(path string) (*report.Report, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("--input: %w", err)
-	}
-	var rep report.Report
-	if err := json.Unmarshal(data, &rep); err != nil {
-		return nil, fmt.Errorf("--input %s: not a lading JSON report: %w", path, err)
-	}
-	if rep.Schema != report.Schema {
-		return nil, fmt.Errorf("--input %s: schema %q, want %q", path, rep.Schema, report.Schema)
-	}
-	return &rep, nil
 }
 
 // explain writes why id is or is not reported for each package (the
@@ -110,8 +92,9 @@ type explainer struct {
 	search *IDResult
 	// rematch is the matcher's result, again, for the packages the
 	// statements name.
-	rematch *match.Result
-	layers  map[string]int
+	rematch  *match.Result
+	enricher *enricher
+	layers   map[string]int
 }
 
 func explainPackages(ctx context.Context, w io.Writer, db *store.Store, rep *report.Report, id, only string) error {
@@ -120,7 +103,7 @@ func explainPackages(ctx context.Context, w io.Writer, db *store.Store, rep *rep
 	if err != nil {
 		return fmt.Errorf("advisory database: %w", err)
 	}
-	e := &explainer{db: db, rep: rep, id: id, search: search, layers: map[string]int{}}
+	e := &explainer{db: db, rep: rep, id: id, search: search, enricher: newEnricher(db), layers: map[string]int{}}
 	for i, l := range rep.Layers {
 		e.layers[l.DiffID] = i
 	}
@@ -138,9 +121,7 @@ func explainPackages(ctx context.Context, w io.Writer, db *store.Store, rep *rep
 	for _, v := range rep.Vulnerabilities {
 		if named(id, v.ID, v.Aliases) && (only == "" || v.PackageName == only) {
 			p := e.packageOf(v.PackageType, v.PackageName, v.InstalledVersion, v.PURL)
-			if err := e.reported(ctx, w, v, p); err != nil {
-				return err
-			}
+			e.reported(w, v, p)
 			shown[pkgKey(v.PackageType, v.PackageName, v.InstalledVersion)] = true
 		}
 	}
@@ -251,7 +232,7 @@ func rematch(ctx context.Context, db *store.Store, d *inventory.Distro, pkgs []*
 	return res, nil
 }
 
-func (e *explainer) reported(ctx context.Context, w io.Writer, v report.Vulnerability, p *inventory.Package) error {
+func (e *explainer) reported(w io.Writer, v report.Vulnerability, p *inventory.Package) {
 	fmt.Fprintf(w, "\n%s in %s %s: %s\n", v.ID, v.PackageName, v.InstalledVersion, verdictReported)
 	if len(v.Aliases) > 0 {
 		fmt.Fprintf(w, "  aliases:    %s\n", strings.Join(v.Aliases, ", "))
@@ -278,7 +259,6 @@ func (e *explainer) reported(ctx context.Context, w io.Writer, v report.Vulnerab
 	}
 	e.where(w, p, v.Layer, v.CreatedBy, v.Origin, v.DockerfileLine)
 	e.otherStatements(w, p, v.ID, v.Aliases)
-	return nil
 }
 
 func (e *explainer) ignored(w io.Writer, ig report.Ignored, p *inventory.Package) {
@@ -309,7 +289,7 @@ func (e *explainer) notReported(ctx context.Context, w io.Writer, p *inventory.P
 	if f := e.refinding(p); f != nil {
 		v := findingToReport(*f)
 		vs := []report.Vulnerability{v}
-		if err := newEnricher(e.db).enrich(ctx, vs); err != nil {
+		if err := e.enricher.enrich(ctx, vs); err != nil {
 			return err
 		}
 		v = vs[0]

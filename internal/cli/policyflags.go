@@ -49,6 +49,7 @@ func (p *policyFlags) validate() error {
 		p.failOn = s
 	}
 	if p.sortBy != "" {
+		// Sort checks its key before it sorts anything.
 		if err := policy.Sort(nil, p.sortBy); err != nil {
 			return err
 		}
