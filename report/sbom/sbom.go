@@ -23,8 +23,9 @@
 // SPDX "built package from: NAME VERSION" source info, in that order.
 //
 // The operating system is the operating-system component (SPDX: the
-// package whose purpose is OPERATING-SYSTEM), else the "distro" qualifier
-// of the OS packages' purls.
+// package whose purpose is OPERATING_SYSTEM, or OPERATING-SYSTEM as some
+// tools write it), else the most common "distro" qualifier of the OS
+// packages' purls.
 package sbom
 
 import (
