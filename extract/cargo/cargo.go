@@ -101,36 +101,7 @@ func (*Extractor) WantsFile(p string, mode fs.FileMode, size int64) bool {
 // Extract walks in.FS and reads every file Wants or WantsFile picks. The
 // scan calls ExtractFile instead.
 func (e *Extractor) Extract(ctx context.Context, in extract.Input) ([]*inventory.Package, error) {
-	var pkgs []*inventory.Package
-	var errs []error
-	err := fs.WalkDir(in.FS, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			errs = append(errs, &extract.FileError{Path: p, Err: err})
-			return nil
-		}
-		if cerr := ctx.Err(); cerr != nil {
-			return cerr
-		}
-		if !d.Type().IsRegular() {
-			return nil
-		}
-		if !isLock(p) {
-			info, err := d.Info()
-			if err != nil || !executable(p, info.Mode(), info.Size()) {
-				return nil
-			}
-		}
-		got, err := e.ExtractFile(ctx, in, p)
-		pkgs = append(pkgs, got...)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		return nil
-	})
-	if err != nil {
-		return pkgs, err
-	}
-	return pkgs, errors.Join(errs...)
+	return extract.WalkFiles(ctx, e, in)
 }
 
 // ExtractFile reads one Cargo.lock or possible cargo-auditable executable.

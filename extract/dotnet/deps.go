@@ -40,7 +40,7 @@ func (*Deps) Wants(p string) bool {
 // Extract walks in.FS and reads every wanted file. The scan calls
 // ExtractFile instead.
 func (e *Deps) Extract(ctx context.Context, in extract.Input) ([]*inventory.Package, error) {
-	return walk(ctx, in.FS, e.Wants, func(p string) ([]*inventory.Package, error) { return e.ExtractFile(ctx, in, p) })
+	return extract.WalkFiles(ctx, e, in)
 }
 
 // depsFile is the part of a deps.json read.
@@ -70,7 +70,7 @@ func (*Deps) ExtractFile(_ context.Context, in extract.Input, p string) ([]*inve
 		return nil, err
 	}
 	c := newCollector(p)
-	return c.pkgs, fileError(p, parseDeps(data, c))
+	return c.pkgs, extract.AsFileError(p, parseDeps(data, c))
 }
 
 func parseDeps(data []byte, c *collector) error {

@@ -53,7 +53,6 @@ package dotnet
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -175,46 +174,9 @@ func read(fsys fs.FS, p string) ([]byte, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fileError(p, err)
+		return nil, extract.AsFileError(p, err)
 	}
 	return data, nil
-}
-
-// fileError wraps err as a *extract.FileError for p, unless it is nil.
-func fileError(p string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return &extract.FileError{Path: p, Err: err}
-}
-
-// walk runs extractFile on every file of fsys that wants accepts. It is
-// the Extract of the per-file extractors, for callers other than the scan.
-func walk(ctx context.Context, fsys fs.FS, wants func(string) bool, extractFile func(string) ([]*inventory.Package, error)) ([]*inventory.Package, error) {
-	var pkgs []*inventory.Package
-	var errs []error
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			errs = append(errs, &extract.FileError{Path: p, Err: err})
-			return nil
-		}
-		if cerr := ctx.Err(); cerr != nil {
-			return cerr
-		}
-		if p == "." || d.IsDir() || !wants(p) {
-			return nil
-		}
-		got, err := extractFile(p)
-		pkgs = append(pkgs, got...)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		return nil
-	})
-	if err != nil {
-		return pkgs, err
-	}
-	return pkgs, errors.Join(errs...)
 }
 
 // firstByte is the first byte of data that is not JSON white space, or 0.

@@ -46,7 +46,7 @@ func (*Lock) Wants(p string) bool {
 // Extract walks in.FS and reads every wanted file. The scan calls
 // ExtractFile instead.
 func (e *Lock) Extract(ctx context.Context, in extract.Input) ([]*inventory.Package, error) {
-	return walk(ctx, in.FS, e.Wants, func(p string) ([]*inventory.Package, error) { return e.ExtractFile(ctx, in, p) })
+	return extract.WalkFiles(ctx, e, in)
 }
 
 // ExtractFile reads one file, choosing the format by its name. A
@@ -69,7 +69,7 @@ func (*Lock) ExtractFile(_ context.Context, in extract.Input, p string) ([]*inve
 	default:
 		return nil, nil
 	}
-	return c.pkgs, fileError(p, err)
+	return c.pkgs, extract.AsFileError(p, err)
 }
 
 // lockEntry is one package of one target framework in packages.lock.json.

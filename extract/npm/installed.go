@@ -50,7 +50,7 @@ func (*Installed) Wants(p string) bool {
 // Extract walks in.FS and reads every wanted package.json. The scan calls
 // ExtractFile instead.
 func (e *Installed) Extract(ctx context.Context, in extract.Input) ([]*inventory.Package, error) {
-	return walk(ctx, in.FS, e.Wants, func(p string) ([]*inventory.Package, error) { return e.ExtractFile(ctx, in, p) })
+	return extract.WalkFiles(ctx, e, in)
 }
 
 // manifest holds the package.json fields read. They are decoded one by one
@@ -72,14 +72,14 @@ func (*Installed) ExtractFile(_ context.Context, in extract.Input, p string) ([]
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fileError(p, err)
+		return nil, extract.AsFileError(p, err)
 	}
 	if data == nil {
 		return nil, nil
 	}
 	pkg, err := parseManifest(data)
 	if err != nil {
-		return nil, fileError(p, err)
+		return nil, extract.AsFileError(p, err)
 	}
 	if pkg == nil {
 		return nil, nil

@@ -43,7 +43,7 @@ func (*Lock) Wants(p string) bool {
 // Extract walks in.FS and reads every wanted lockfile. The scan calls
 // ExtractFile instead.
 func (e *Lock) Extract(ctx context.Context, in extract.Input) ([]*inventory.Package, error) {
-	return walk(ctx, in.FS, e.Wants, func(p string) ([]*inventory.Package, error) { return e.ExtractFile(ctx, in, p) })
+	return extract.WalkFiles(ctx, e, in)
 }
 
 // ExtractFile reads one lockfile, choosing the format by the file name. A
@@ -55,7 +55,7 @@ func (*Lock) ExtractFile(_ context.Context, in extract.Input, p string) ([]*inve
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fileError(p, err)
+		return nil, extract.AsFileError(p, err)
 	}
 	if data == nil {
 		return nil, nil
@@ -71,5 +71,5 @@ func (*Lock) ExtractFile(_ context.Context, in extract.Input, p string) ([]*inve
 	default:
 		return nil, nil
 	}
-	return c.pkgs, fileError(p, err)
+	return c.pkgs, extract.AsFileError(p, err)
 }

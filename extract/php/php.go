@@ -85,7 +85,7 @@ func (*Lock) Wants(p string) bool {
 // Extract walks in.FS and reads every wanted file. The scan calls
 // ExtractFile instead.
 func (e *Lock) Extract(ctx context.Context, in extract.Input) ([]*inventory.Package, error) {
-	return walk(ctx, in.FS, e.Wants, func(p string) ([]*inventory.Package, error) { return e.ExtractFile(ctx, in, p) })
+	return extract.WalkFiles(ctx, e, in)
 }
 
 // ExtractFile reads one composer.lock. A file that is not a JSON object,
@@ -101,12 +101,12 @@ func (*Lock) ExtractFile(_ context.Context, in extract.Input, p string) ([]*inve
 		PackagesDev json.RawMessage `json:"packages-dev"`
 	}
 	if err := decodeObject(data, &lock); err != nil {
-		return nil, fileError(p, err)
+		return nil, extract.AsFileError(p, err)
 	}
 	c := newCollector(p)
 	err1 := c.addList("packages", lock.Packages)
 	err2 := c.addList("packages-dev", lock.PackagesDev)
-	return c.pkgs, fileError(p, errors.Join(err1, err2))
+	return c.pkgs, extract.AsFileError(p, errors.Join(err1, err2))
 }
 
 // Installed reads the installed.json Composer keeps in the composer folder
@@ -134,7 +134,7 @@ func (*Installed) Wants(p string) bool {
 // Extract walks in.FS and reads every wanted file. The scan calls
 // ExtractFile instead.
 func (e *Installed) Extract(ctx context.Context, in extract.Input) ([]*inventory.Package, error) {
-	return walk(ctx, in.FS, e.Wants, func(p string) ([]*inventory.Package, error) { return e.ExtractFile(ctx, in, p) })
+	return extract.WalkFiles(ctx, e, in)
 }
 
 // ExtractFile reads one installed.json: Composer 1 writes a list of
@@ -164,7 +164,7 @@ func (*Installed) ExtractFile(_ context.Context, in extract.Input, p string) ([]
 	default:
 		err = errors.New("not a JSON list or object")
 	}
-	return c.pkgs, fileError(p, err)
+	return c.pkgs, extract.AsFileError(p, err)
 }
 
 // composerPackage is the part of a package entry read.
@@ -385,44 +385,7 @@ func read(fsys fs.FS, p string) ([]byte, error) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fileError(p, err)
+		return nil, extract.AsFileError(p, err)
 	}
 	return data, nil
-}
-
-// fileError wraps err as a *extract.FileError for p, unless it is nil.
-func fileError(p string, err error) error {
-	if err == nil {
-		return nil
-	}
-	return &extract.FileError{Path: p, Err: err}
-}
-
-// walk runs extractFile on every file of fsys that wants accepts. It is
-// the Extract of the per-file extractors, for callers other than the scan.
-func walk(ctx context.Context, fsys fs.FS, wants func(string) bool, extractFile func(string) ([]*inventory.Package, error)) ([]*inventory.Package, error) {
-	var pkgs []*inventory.Package
-	var errs []error
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			errs = append(errs, &extract.FileError{Path: p, Err: err})
-			return nil
-		}
-		if cerr := ctx.Err(); cerr != nil {
-			return cerr
-		}
-		if p == "." || d.IsDir() || !wants(p) {
-			return nil
-		}
-		got, err := extractFile(p)
-		pkgs = append(pkgs, got...)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		return nil
-	})
-	if err != nil {
-		return pkgs, err
-	}
-	return pkgs, errors.Join(errs...)
 }

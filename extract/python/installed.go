@@ -63,7 +63,7 @@ func metadataDir(p, suffix string) bool {
 // Extract walks in.FS and reads every wanted metadata file. The scan calls
 // ExtractFile instead.
 func (e *Installed) Extract(ctx context.Context, in extract.Input) ([]*inventory.Package, error) {
-	return walk(ctx, in.FS, e.Wants, func(p string) ([]*inventory.Package, error) { return e.ExtractFile(ctx, in, p) })
+	return extract.WalkFiles(ctx, e, in)
 }
 
 // ExtractFile reads one metadata file. A file without Name or Version
@@ -75,7 +75,7 @@ func (*Installed) ExtractFile(_ context.Context, in extract.Input, p string) ([]
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fileError(p, err)
+		return nil, extract.AsFileError(p, err)
 	}
 	if m == nil || !validName(m.name) || !validVersion(m.version) {
 		return nil, nil

@@ -84,7 +84,7 @@ func fileKind(p string) kind {
 // Extract walks in.FS and reads every wanted file. The scan calls
 // ExtractFile instead.
 func (e *Lock) Extract(ctx context.Context, in extract.Input) ([]*inventory.Package, error) {
-	return walk(ctx, in.FS, e.Wants, func(p string) ([]*inventory.Package, error) { return e.ExtractFile(ctx, in, p) })
+	return extract.WalkFiles(ctx, e, in)
 }
 
 // ExtractFile reads one requirements file or lockfile, choosing the format
@@ -96,7 +96,7 @@ func (e *Lock) ExtractFile(_ context.Context, in extract.Input, p string) ([]*in
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fileError(p, err)
+		return nil, extract.AsFileError(p, err)
 	}
 	if data == nil {
 		return nil, nil
@@ -114,7 +114,7 @@ func (e *Lock) ExtractFile(_ context.Context, in extract.Input, p string) ([]*in
 	case kindPyLock:
 		err = parsePyLock(data, c)
 	}
-	return c.pkgs, fileError(p, err)
+	return c.pkgs, extract.AsFileError(p, err)
 }
 
 // requirements reads a requirements file and checks its includes: one that

@@ -43,8 +43,6 @@
 package python
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -53,7 +51,6 @@ import (
 
 	packageurl "github.com/package-url/packageurl-go"
 
-	"github.com/lading-dev/lading/extract"
 	"github.com/lading-dev/lading/inventory"
 )
 
@@ -158,48 +155,6 @@ func (c *collector) add(name, version string) {
 	}
 	c.seen[k] = true
 	c.pkgs = append(c.pkgs, newPackage(name, version, c.loc, nil))
-}
-
-// walk runs extractFile on every file of fsys that wants accepts. It is
-// the Extract of the per-file extractors, for callers other than the scan.
-func walk(ctx context.Context, fsys fs.FS, wants func(string) bool, extractFile func(string) ([]*inventory.Package, error)) ([]*inventory.Package, error) {
-	var pkgs []*inventory.Package
-	var errs []error
-	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			errs = append(errs, &extract.FileError{Path: p, Err: err})
-			return nil
-		}
-		if cerr := ctx.Err(); cerr != nil {
-			return cerr
-		}
-		if p == "." || d.IsDir() || !wants(p) {
-			return nil
-		}
-		got, err := extractFile(p)
-		pkgs = append(pkgs, got...)
-		if err != nil {
-			errs = append(errs, err)
-		}
-		return nil
-	})
-	if err != nil {
-		return pkgs, err
-	}
-	return pkgs, errors.Join(errs...)
-}
-
-// fileError wraps err as a *extract.FileError for p, unless it is nil or
-// already one.
-func fileError(p string, err error) error {
-	if err == nil {
-		return nil
-	}
-	var fe *extract.FileError
-	if errors.As(err, &fe) {
-		return err
-	}
-	return &extract.FileError{Path: p, Err: err}
 }
 
 // inSitePackages reports whether p lies inside a site-packages or

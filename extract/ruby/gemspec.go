@@ -46,7 +46,7 @@ func (*Installed) Wants(p string) bool {
 // Extract walks in.FS and reads every wanted gemspec. The scan calls
 // ExtractFile instead.
 func (e *Installed) Extract(ctx context.Context, in extract.Input) ([]*inventory.Package, error) {
-	return walk(ctx, in.FS, e.Wants, func(p string) ([]*inventory.Package, error) { return e.ExtractFile(ctx, in, p) })
+	return extract.WalkFiles(ctx, e, in)
 }
 
 // ExtractFile reads one gemspec. A file from which no name and version can
@@ -59,7 +59,7 @@ func (*Installed) ExtractFile(_ context.Context, in extract.Input, p string) ([]
 	}
 	spec, err := parseGemspec(data)
 	if err != nil {
-		return nil, fileError(p, err)
+		return nil, extract.AsFileError(p, err)
 	}
 	return []*inventory.Package{newPackage(spec.name, spec.version, p, spec.licenses)}, nil
 }

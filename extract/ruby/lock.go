@@ -43,7 +43,7 @@ func (*Lock) Wants(p string) bool {
 // Extract walks in.FS and reads every wanted lockfile. The scan calls
 // ExtractFile instead.
 func (e *Lock) Extract(ctx context.Context, in extract.Input) ([]*inventory.Package, error) {
-	return walk(ctx, in.FS, e.Wants, func(p string) ([]*inventory.Package, error) { return e.ExtractFile(ctx, in, p) })
+	return extract.WalkFiles(ctx, e, in)
 }
 
 // ExtractFile reads one lockfile. A file that is not a Bundler lockfile
@@ -60,7 +60,7 @@ func (*Lock) ExtractFile(_ context.Context, in extract.Input, p string) ([]*inve
 	for _, s := range specs {
 		pkgs = append(pkgs, newPackage(s.name, s.version, p, nil))
 	}
-	return pkgs, fileError(p, err)
+	return pkgs, extract.AsFileError(p, err)
 }
 
 // lockSpec is one gem of a GEM section.
