@@ -190,7 +190,7 @@ func Language(ctx context.Context, r advisory.Reader, pkgs []*inventory.Package)
 			return nil, err
 		}
 		res.Findings = append(res.Findings, fs...)
-		res.Unknowns = append(res.Unknowns, us...)
+		res.Unknowns = append(res.Unknowns, dropSettled(fs, us)...)
 	}
 	slices.SortStableFunc(res.Findings, func(a, b Finding) int {
 		return cmp.Or(cmp.Compare(a.PackageName, b.PackageName), cmp.Compare(a.ID, b.ID),

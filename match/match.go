@@ -99,7 +99,7 @@ func Distro(ctx context.Context, r advisory.Reader, d *inventory.Distro, pkgs []
 			return nil, err
 		}
 		res.Findings = append(res.Findings, fs...)
-		res.Unknowns = append(res.Unknowns, us...)
+		res.Unknowns = append(res.Unknowns, dropSettled(fs, us)...)
 	}
 	slices.SortStableFunc(res.Findings, func(a, b Finding) int {
 		return cmp.Or(cmp.Compare(a.PackageName, b.PackageName), cmp.Compare(a.ID, b.ID),

@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -112,6 +114,11 @@ current database in place.`,
 				return err
 			}
 			defer done()
+			for _, f := range feeds {
+				if !slices.Contains(feedNames, f) {
+					return fmt.Errorf("--feeds: unknown feed %q (feeds: %s)", f, strings.Join(feedNames, ", "))
+				}
+			}
 			rep, err := update.UpdateReport(cmd.Context(), path, update.UpdateOptions{
 				Mirror: mirror, CacheDir: scratchDir, Feeds: feeds, Log: g.logOut(),
 			})
@@ -127,6 +134,10 @@ current database in place.`,
 	cmd.Flags().StringSliceVar(&feeds, "feeds", nil, "build from only these feeds: osv, alpine-secdb, debian, pypa, rustsec, rubysec, friendsofphp, redhat, amazon, suse, azurelinux, ubuntu, nvd, kev, epss (default all)")
 	return cmd
 }
+
+// feedNames are the feeds `db update --feeds` can name.
+var feedNames = []string{"osv", "alpine-secdb", "debian", "pypa", "rustsec", "rubysec", "friendsofphp",
+	"redhat", "amazon", "suse", "azurelinux", "ubuntu", "nvd", "kev", "epss"}
 
 func newDBStatusCmd(g *globals) *cobra.Command {
 	var path, format string

@@ -86,3 +86,10 @@ func TestDBBuildOfNothingKeepsTheDatabase(t *testing.T) {
 		t.Errorf("db status --format xml: exit %d, %q", code, errOut)
 	}
 }
+
+func TestDBUpdateRefusesUnknownFeeds(t *testing.T) {
+	_, errOut, code := runCLI(t, "db", "update", "--feeds", "kev,bogus", "--mirror", "file://"+t.TempDir(), "--cache-dir", t.TempDir(), "--quiet")
+	if code != cli.ExitError || !strings.Contains(errOut, `unknown feed "bogus"`) {
+		t.Errorf("exit %d, %q", code, errOut)
+	}
+}

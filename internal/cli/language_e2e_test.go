@@ -162,6 +162,12 @@ func TestLanguageImage(t *testing.T) {
 	}
 	r := decodeReport(t, out)
 
+	// A record with one range that cannot be compared and one that
+	// matches (node-fetch GHSA-r683: ranges from "1.0" and from "0") is a
+	// finding, not also an unknown.
+	if len(r.Unknowns) != 0 {
+		t.Errorf("unknowns: %+v", r.Unknowns)
+	}
 	byEco := map[string]map[string]bool{}
 	seen := map[string]bool{}
 	for _, v := range r.Vulnerabilities {
@@ -189,6 +195,11 @@ func TestLanguageImage(t *testing.T) {
 	// (fixed 0.3.8), GO-2026-5970 (fixed 0.39.0), from
 	// ../shared/vulndata/osv/Go/all.zip; GO-2020-0015 (fixed 0.3.3) must not
 	// appear, since the binary holds the replacement v0.3.5.
+	for _, v := range r.Vulnerabilities {
+		if v.PackageType == "golang" && !strings.HasPrefix(v.FixedVersion, "v") {
+			t.Errorf("%s: fixed version %q is written without the v its installed %q has", v.ID, v.FixedVersion, v.InstalledVersion)
+		}
+	}
 	assertSet(t, "golang", byEco["golang"], []string{
 		"golang.org/x/text GO-2021-0113", "golang.org/x/text GHSA-ppp9-7jff-5vj2",
 		"golang.org/x/text GO-2022-1059", "golang.org/x/text GHSA-69ch-w2m2-3vjp",

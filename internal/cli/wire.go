@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/lading-dev/lading/advisory"
@@ -118,6 +119,11 @@ func findingToReport(f match.Finding) report.Vulnerability {
 	}
 	if v.Aliases == nil {
 		v.Aliases = []string{}
+	}
+	// Go advisories write module versions without the "v" the modules
+	// themselves carry; print both the same way.
+	if f.Package != nil && f.Package.Type == "golang" && strings.HasPrefix(v.InstalledVersion, "v") && v.FixedVersion != "" && !strings.HasPrefix(v.FixedVersion, "v") {
+		v.FixedVersion = "v" + v.FixedVersion
 	}
 	if p := f.Package; p != nil {
 		v.PackageType = p.Type
