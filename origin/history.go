@@ -53,7 +53,7 @@ func FromHistory(hist []Entry, labels map[string]string) *Split {
 		}
 	}
 	for i := len(hist) - 1; i >= 0; i-- {
-		if rootfs(hist[i]) {
+		if rootfs(hist[i]) || (i == 0 && imported(hist[0])) {
 			s.Method, s.BaseLayers = MethodHistory, layersIn(hist[:i+1])
 			s.Evidence = strings.TrimSpace(hist[i].CreatedBy)
 			if s.Evidence == "" {
@@ -69,6 +69,14 @@ var (
 	legacyRootfs = regexp.MustCompile(`^file:\S+ in /$`)
 	tarball      = regexp.MustCompile(`(?i)\.(tar|tar\.gz|tgz|tar\.xz|txz|tar\.bz2|tbz2?|tar\.zst)$`)
 )
+
+// imported reports whether the first history entry is a `docker import`
+// with a message of its own (`docker import -m MSG`): a layer that no
+// instruction made, at the bottom of the image. Later entries like it come
+// from `docker commit` and are not taken for a base.
+func imported(e Entry) bool {
+	return !e.EmptyLayer && strings.TrimSpace(e.CreatedBy) == ""
+}
 
 // rootfs reports whether an entry lays down a root filesystem.
 func rootfs(e Entry) bool {

@@ -36,6 +36,8 @@ func TestFromHistory(t *testing.T) {
 		want   origin.Split
 	}{
 		{"import", classic, nil, origin.Split{BaseLayers: 1, Method: "history", Evidence: "Imported from -"}},
+		// docker import -m "base v1" keeps the message as the comment.
+		{"import with a message", []origin.Entry{{Comment: "base v1"}, {CreatedBy: "COPY app /app"}}, nil, origin.Split{BaseLayers: 1, Method: "history", Evidence: "base v1"}},
 		{"buildkit rootfs", buildkit, map[string]string{origin.BaseNameLabel: "docker.io/library/alpine:3.20"},
 			origin.Split{BaseLayers: 1, Method: "history", Evidence: "ADD alpine-minirootfs-3.20.3-x86_64.tar.gz / # buildkit", Name: "docker.io/library/alpine:3.20"}},
 		{"classic rootfs", []origin.Entry{

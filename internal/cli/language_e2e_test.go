@@ -234,6 +234,12 @@ func TestLanguageImage(t *testing.T) {
 		"com.fasterxml.jackson.core:jackson-databind GHSA-rgv9-q543-rqg4",
 		"com.fasterxml.jackson.core:jackson-databind GHSA-57j2-w4cx-62h2",
 	})
+	// The GHSA records carry summaries; findings show them as titles.
+	for _, v := range r.Vulnerabilities {
+		if v.PackageType == "npm" && v.Title == "" {
+			t.Errorf("%s on %s has no title", v.ID, v.PackageName)
+		}
+	}
 	// Findings carry the layer and step that brought the package.
 	for _, v := range r.Vulnerabilities {
 		want := map[string]string{"golang": "COPY vulnapp /usr/local/bin/", "npm": "RUN npm ci", "pypi": "RUN pip install", "maven": "COPY app.war /opt/tomcat/webapps/"}[v.PackageType]

@@ -88,8 +88,49 @@ func buildReport(ctx context.Context, db *store.Store, img *source.Image, inv *s
 		}
 		addMatches(rep, res)
 	}
+	if err := fillTitles(ctx, db, rep); err != nil {
+		return nil, err
+	}
 	rep.Summarize()
 	return rep, nil
+}
+
+// fillTitles gives each finding the summary of its advisory record (of its
+// ID, else of the first alias that has one).
+func fillTitles(ctx context.Context, db *store.Store, rep *report.Report) error {
+	cache := map[string]string{}
+	summary := func(id string) (string, error) {
+		if s, ok := cache[id]; ok {
+			return s, nil
+		}
+		recs, err := db.Vulnerabilities(ctx, id)
+		if err != nil {
+			return "", err
+		}
+		s := ""
+		for _, r := range recs {
+			if r.Summary != "" {
+				s = r.Summary
+				break
+			}
+		}
+		cache[id] = s
+		return s, nil
+	}
+	for i := range rep.Vulnerabilities {
+		v := &rep.Vulnerabilities[i]
+		for _, id := range append([]string{v.ID}, v.Aliases...) {
+			s, err := summary(id)
+			if err != nil {
+				return fmt.Errorf("advisory database: %w", err)
+			}
+			if s != "" {
+				v.Title = s
+				break
+			}
+		}
+	}
+	return nil
 }
 
 func addMatches(rep *report.Report, res *match.Result) {
