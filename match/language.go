@@ -291,6 +291,7 @@ func (m *matcher) matchLanguage(ctx context.Context, p *inventory.Package, eco *
 		return nil, []Unknown{{Package: p, Reason: fmt.Sprintf("%v; %s of %s in %s not evaluated",
 			err, plural(countVulns(live), "advisory", "advisories"), name, eco.namespace)}}, nil
 	}
+	from := len(m.dismissals)
 	var hits []hit
 	var unknowns []Unknown
 	for _, st := range live {
@@ -308,6 +309,7 @@ func (m *matcher) matchLanguage(ctx context.Context, p *inventory.Package, eco *
 			m.dismiss(p, eco.order, st, rec, installed)
 		}
 	}
+	m.forgetDismissalsOfHits(from, p, hits)
 	var findings []Finding
 	for _, g := range groupHits(hits) {
 		findings = append(findings, m.finding(p, eco.order, g))

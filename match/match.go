@@ -157,6 +157,7 @@ type hit struct {
 // feeds use, then under its other name for vulnerabilities the first name
 // said nothing about.
 func (m *matcher) matchPackage(ctx context.Context, p *inventory.Package, o order) ([]Finding, []Unknown, error) {
+	from := len(m.dismissals)
 	var hits []hit
 	var unknowns []Unknown
 	decided := map[string]bool{} // vulnerabilities stated under an earlier name
@@ -197,6 +198,7 @@ func (m *matcher) matchPackage(ctx context.Context, p *inventory.Package, o orde
 			decided[id] = true
 		}
 	}
+	m.forgetDismissalsOfHits(from, p, hits)
 	var findings []Finding
 	for _, g := range groupHits(hits) {
 		findings = append(findings, m.finding(p, o, g))
