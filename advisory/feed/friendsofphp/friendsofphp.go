@@ -271,42 +271,17 @@ func isAdvisory(p string) bool {
 // An archive in which none parses, a damaged zip and an entry over the
 // size limit are errors naming the file (and entry).
 func ReadZipFile(ctx context.Context, p string, sink feed.Sink) (feed.Stats, error) {
-	var stats feed.Stats
-	err := ghzip.OpenFile(p, func(a *ghzip.Archive) error {
-		return a.Walk(ctx, func(e ghzip.Entry) error {
-			if !isAdvisory(e.Path) {
-				return nil
-			}
-			data, err := e.Read()
-			if err != nil {
-				return fmt.Errorf("entry %s: %w", e.Name, err)
-			}
+	return ghzip.Feed{
+		Name: "friendsofphp", Noun: "advisory", Missing: "no advisory file (<vendor>/<package>/<id>.yaml) found",
+		Pick: func(p string) (bool, string) { return isAdvisory(p), "" },
+		Convert: func(p string, data []byte, _ *feed.Stats) (feed.Entry, error) {
 			adv, err := Parse(data)
 			if err != nil {
-				stats.Skip(e.Path + ": " + err.Error())
-				return nil
+				return feed.Entry{}, err
 			}
-			entry, err := Convert(adv, e.Path)
-			if err != nil {
-				stats.Skip(e.Path + ": " + err.Error())
-				return nil
-			}
-			if err := stats.Emit(sink, entry); err != nil {
-				return fmt.Errorf("entry %s: %w", e.Name, err)
-			}
-			return nil
-		})
-	})
-	if err != nil {
-		return stats, fmt.Errorf("friendsofphp: %s: %w", p, err)
-	}
-	if stats.Records == 0 {
-		if stats.Skipped > 0 {
-			return stats, fmt.Errorf("friendsofphp: %s: no advisory parses (first problem: %s)", p, stats.SkipNotes[0])
-		}
-		return stats, fmt.Errorf("friendsofphp: %s: no advisory file (<vendor>/<package>/<id>.yaml) found", p)
-	}
-	return stats, nil
+			return Convert(adv, p)
+		},
+	}.ReadFile(ctx, p, sink)
 }
 
 func nonEmpty(in []string) []string {

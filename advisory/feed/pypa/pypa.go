@@ -174,40 +174,21 @@ func isRecord(p string) (record, candidate bool) {
 // archive in which no record parses, a damaged zip and an entry over the
 // size limit are errors naming the file (and entry).
 func ReadZipFile(ctx context.Context, p string, sink feed.Sink) (feed.Stats, error) {
-	var stats feed.Stats
-	err := ghzip.OpenFile(p, func(a *ghzip.Archive) error {
-		return a.Walk(ctx, func(e ghzip.Entry) error {
-			rec, cand := isRecord(e.Path)
-			if !cand {
-				return nil
+	return ghzip.Feed{
+		Name: "pypa", Noun: "record", Missing: "no record found under vulns/",
+		Pick: func(p string) (bool, string) {
+			rec, cand := isRecord(p)
+			if cand && !rec {
+				return true, "not a .yaml record"
 			}
-			if !rec {
-				stats.Skip(e.Path + ": not a .yaml record")
-				return nil
-			}
-			data, err := e.Read()
-			if err != nil {
-				return fmt.Errorf("entry %s: %w", e.Name, err)
-			}
+			return cand, ""
+		},
+		Convert: func(_ string, data []byte, stats *feed.Stats) (feed.Entry, error) {
 			r, err := Parse(data)
 			if err != nil {
-				stats.Skip(e.Path + ": " + err.Error())
-				return nil
+				return feed.Entry{}, err
 			}
-			if err := stats.Emit(sink, Convert(r, &stats)); err != nil {
-				return fmt.Errorf("entry %s: %w", e.Name, err)
-			}
-			return nil
-		})
-	})
-	if err != nil {
-		return stats, fmt.Errorf("pypa: %s: %w", p, err)
-	}
-	if stats.Records == 0 {
-		if stats.Skipped > 0 {
-			return stats, fmt.Errorf("pypa: %s: no record parses (first problem: %s)", p, stats.SkipNotes[0])
-		}
-		return stats, fmt.Errorf("pypa: %s: no record found under vulns/", p)
-	}
-	return stats, nil
+			return Convert(r, stats), nil
+		},
+	}.ReadFile(ctx, p, sink)
 }

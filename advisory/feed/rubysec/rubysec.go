@@ -216,48 +216,26 @@ func namespaceFor(p string) string {
 // which none parses, a damaged zip and an entry over the size limit are
 // errors naming the file (and entry).
 func ReadZipFile(ctx context.Context, p string, sink feed.Sink) (feed.Stats, error) {
-	var stats feed.Stats
-	err := ghzip.OpenFile(p, func(a *ghzip.Archive) error {
-		return a.Walk(ctx, func(e ghzip.Entry) error {
-			dir, _, _ := strings.Cut(e.Path, "/")
-			if (dir != "gems" && dir != "rubies") || strings.HasPrefix(path.Base(e.Path), ".") {
-				return nil
+	return ghzip.Feed{
+		Name: "rubysec", Noun: "advisory", Missing: "no advisory found under gems/ or rubies/",
+		Pick: func(p string) (bool, string) {
+			dir, _, _ := strings.Cut(p, "/")
+			if (dir != "gems" && dir != "rubies") || strings.HasPrefix(path.Base(p), ".") {
+				return false, ""
 			}
-			ns := namespaceFor(e.Path)
-			if ns == "" {
-				stats.Skip(e.Path + ": not an advisory file (<dir>/<name>/<id>.yml)")
-				return nil
+			if namespaceFor(p) == "" {
+				return true, "not an advisory file (<dir>/<name>/<id>.yml)"
 			}
-			data, err := e.Read()
-			if err != nil {
-				return fmt.Errorf("entry %s: %w", e.Name, err)
-			}
+			return true, ""
+		},
+		Convert: func(p string, data []byte, _ *feed.Stats) (feed.Entry, error) {
 			adv, err := Parse(data)
 			if err != nil {
-				stats.Skip(e.Path + ": " + err.Error())
-				return nil
+				return feed.Entry{}, err
 			}
-			entry, err := Convert(adv, e.Path, ns)
-			if err != nil {
-				stats.Skip(e.Path + ": " + err.Error())
-				return nil
-			}
-			if err := stats.Emit(sink, entry); err != nil {
-				return fmt.Errorf("entry %s: %w", e.Name, err)
-			}
-			return nil
-		})
-	})
-	if err != nil {
-		return stats, fmt.Errorf("rubysec: %s: %w", p, err)
-	}
-	if stats.Records == 0 {
-		if stats.Skipped > 0 {
-			return stats, fmt.Errorf("rubysec: %s: no advisory parses (first problem: %s)", p, stats.SkipNotes[0])
-		}
-		return stats, fmt.Errorf("rubysec: %s: no advisory found under gems/ or rubies/", p)
-	}
-	return stats, nil
+			return Convert(adv, p, namespaceFor(p))
+		},
+	}.ReadFile(ctx, p, sink)
 }
 
 func nonEmpty(in []string) []string {

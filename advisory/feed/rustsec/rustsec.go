@@ -273,51 +273,26 @@ func namespaceFor(p string) string {
 // archive in which none parses, a damaged zip and an entry over the size
 // limit are errors naming the file (and entry).
 func ReadZipFile(ctx context.Context, p string, sink feed.Sink) (feed.Stats, error) {
-	var stats feed.Stats
-	err := ghzip.OpenFile(p, func(a *ghzip.Archive) error {
-		return a.Walk(ctx, func(e ghzip.Entry) error {
-			dir, _, _ := strings.Cut(e.Path, "/")
-			if dir != "crates" && dir != "rust" {
-				return nil
+	return ghzip.Feed{
+		Name: "rustsec", Noun: "advisory", Missing: "no advisory found under crates/ or rust/",
+		Pick: func(p string) (bool, string) {
+			dir, _, _ := strings.Cut(p, "/")
+			if (dir != "crates" && dir != "rust") || strings.HasPrefix(path.Base(p), ".") {
+				return false, ""
 			}
-			if strings.HasPrefix(path.Base(e.Path), ".") {
-				return nil
+			if namespaceFor(p) == "" {
+				return true, "not an advisory file (<dir>/<package>/<id>.md)"
 			}
-			ns := namespaceFor(e.Path)
-			if ns == "" {
-				stats.Skip(e.Path + ": not an advisory file (<dir>/<package>/<id>.md)")
-				return nil
-			}
-			data, err := e.Read()
-			if err != nil {
-				return fmt.Errorf("entry %s: %w", e.Name, err)
-			}
+			return true, ""
+		},
+		Convert: func(p string, data []byte, _ *feed.Stats) (feed.Entry, error) {
 			adv, err := Parse(data)
 			if err != nil {
-				stats.Skip(e.Path + ": " + err.Error())
-				return nil
+				return feed.Entry{}, err
 			}
-			entry, err := Convert(adv, ns)
-			if err != nil {
-				stats.Skip(e.Path + ": " + err.Error())
-				return nil
-			}
-			if err := stats.Emit(sink, entry); err != nil {
-				return fmt.Errorf("entry %s: %w", e.Name, err)
-			}
-			return nil
-		})
-	})
-	if err != nil {
-		return stats, fmt.Errorf("rustsec: %s: %w", p, err)
-	}
-	if stats.Records == 0 {
-		if stats.Skipped > 0 {
-			return stats, fmt.Errorf("rustsec: %s: no advisory parses (first problem: %s)", p, stats.SkipNotes[0])
-		}
-		return stats, fmt.Errorf("rustsec: %s: no advisory found under crates/ or rust/", p)
-	}
-	return stats, nil
+			return Convert(adv, namespaceFor(p))
+		},
+	}.ReadFile(ctx, p, sink)
 }
 
 func nonEmpty(in []string) []string {
