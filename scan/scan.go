@@ -172,9 +172,15 @@ func (r *runner) image(ctx context.Context, img v1.Image, storesBlobs bool) erro
 		if r.opts.Progress != nil {
 			r.opts.Progress(LayerEvent{Index: i, Count: len(layers), DiffID: info.DiffID, Size: info.Size})
 		}
-		res, err := r.applyLayer(ctx, i, l)
+		res, err := r.applyLayer(ctx, i, l, storesBlobs)
 		if err != nil {
-			return fmt.Errorf("layer %d (%s): %w", i+1, info.DiffID, err)
+			id := info.DiffID
+			if id == "" && info.Digest != "" {
+				// The diff ID could not be told (reading a corrupt blob to
+				// compute it failed): name the blob instead.
+				id = "blob " + info.Digest
+			}
+			return fmt.Errorf("layer %d (%s): %w", i+1, id, err)
 		}
 		if err := r.extract(ctx, i, res); err != nil {
 			return err
@@ -186,8 +192,8 @@ func (r *runner) image(ctx context.Context, img v1.Image, storesBlobs bool) erro
 	return nil
 }
 
-func (r *runner) applyLayer(ctx context.Context, i int, l v1.Layer) (layer.Applied, error) {
-	rc, err := l.Uncompressed()
+func (r *runner) applyLayer(ctx context.Context, i int, l v1.Layer, storesBlobs bool) (layer.Applied, error) {
+	rc, err := uncompressed(l, storesBlobs)
 	if err != nil {
 		return layer.Applied{}, err
 	}
@@ -198,10 +204,12 @@ func (r *runner) applyLayer(ctx context.Context, i int, l v1.Layer) (layer.Appli
 	}
 	// Drain what follows the tar end marker so that a digest check on the
 	// compressed stream sees every byte.
-	if _, err := io.Copy(io.Discard, rc); err != nil {
-		return res, err
+	if d, ok := rc.(*decompressed); ok {
+		err = d.Drain()
+	} else {
+		_, err = io.Copy(io.Discard, rc)
 	}
-	return res, nil
+	return res, err
 }
 
 // layerHistory maps each layer to the history instruction that created it:
