@@ -42,7 +42,9 @@ type Applied struct {
 // Apply reads one layer as an uncompressed tar stream and applies it on top
 // of the tree. index is the layer's position (0 for the lowest). Entries
 // that are refused are recorded in t.Problems and skipped; a stream that
-// cannot be read to its end is an error.
+// cannot be read to its end, or that holds more than MaxLayerBytes, is an
+// error. The stream is read to its end, past the tar end marker, so that
+// a digest check on it sees every byte.
 func (t *Tree) Apply(ctx context.Context, index int, r io.Reader, wants Wants) (Applied, error) {
 	return t.ApplyFiles(ctx, index, r, wants, nil)
 }
@@ -50,7 +52,8 @@ func (t *Tree) Apply(ctx context.Context, index int, r io.Reader, wants Wants) (
 // ApplyFiles is Apply with a second test for regular files.
 func (t *Tree) ApplyFiles(ctx context.Context, index int, r io.Reader, wants Wants, fileWants FileWants) (Applied, error) {
 	var res Applied
-	tr := tar.NewReader(r)
+	cr := &countingReader{r: r, limit: t.limits.MaxLayerBytes}
+	tr := tar.NewReader(cr)
 	for {
 		if res.Entries%1024 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -59,6 +62,9 @@ func (t *Tree) ApplyFiles(ctx context.Context, index int, r io.Reader, wants Wan
 		}
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
+			if _, err := io.Copy(io.Discard, cr); err != nil {
+				return res, fmt.Errorf("reading past the tar end marker: %w", err)
+			}
 			return res, nil
 		}
 		if err != nil {
@@ -93,11 +99,40 @@ func (t *Tree) ApplyFiles(ctx context.Context, index int, r io.Reader, wants Wan
 			}
 		}
 		touched, err := t.applyEntry(index, name, hdr, tr, wants, want)
+		if errors.Is(err, ErrLayerTooLarge) {
+			return res, fmt.Errorf("%s: %w", name, err)
+		}
 		if err != nil {
 			t.problem(index, name, err)
 		}
 		res.note(name, touched, want)
 	}
+}
+
+// ErrLayerTooLarge marks a layer whose uncompressed stream holds more than
+// Limits.MaxLayerBytes (a decompression bomb, most likely).
+var ErrLayerTooLarge = errors.New("layer inflates past the limit")
+
+// countingReader fails once more than limit bytes have been read.
+type countingReader struct {
+	r     io.Reader
+	n     int64
+	limit int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	if c.n > c.limit {
+		return 0, fmt.Errorf("%w: more than %d bytes uncompressed", ErrLayerTooLarge, c.limit)
+	}
+	if rest := c.limit + 1 - c.n; int64(len(p)) > rest {
+		p = p[:rest]
+	}
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if c.n > c.limit {
+		return n, fmt.Errorf("%w: more than %d bytes uncompressed", ErrLayerTooLarge, c.limit)
+	}
+	return n, err
 }
 
 func isRegular(flag byte) bool {

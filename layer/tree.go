@@ -40,6 +40,10 @@ type Limits struct {
 	SpillDir string
 	// MaxSpilled is the total of spilled file contents at once (default 16 GiB).
 	MaxSpilled int64
+	// MaxLayerBytes is the most bytes one layer's uncompressed stream may
+	// hold, tar headers, padding and whatever follows the end marker
+	// included (default 64 GiB). A layer inflating past it is an error.
+	MaxLayerBytes int64
 }
 
 // DefaultLimits are the limits applied when a field of Limits is zero.
@@ -50,6 +54,8 @@ var DefaultLimits = Limits{
 	MaxPathLen:  4096,
 	MemFile:     4 << 20,
 	MaxSpilled:  16 << 30,
+	// MaxLayerBytes bounds a decompression bomb.
+	MaxLayerBytes: 64 << 30,
 }
 
 func (l Limits) withDefaults() Limits {
@@ -70,6 +76,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MaxSpilled <= 0 {
 		l.MaxSpilled = DefaultLimits.MaxSpilled
+	}
+	if l.MaxLayerBytes <= 0 {
+		l.MaxLayerBytes = DefaultLimits.MaxLayerBytes
 	}
 	return l
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
@@ -78,7 +79,7 @@ func openArchive(ref string, opts Options) (*Image, error) {
 		}
 		return nil, fmt.Errorf("docker-archive %s: %w", path, err)
 	}
-	img.Image = v1img
+	img.Image = diffIDChecked{v1img}
 	// An archive has no registry manifest digest (computing one would mean
 	// compressing every layer), only the image ID.
 	cfg, err := v1img.ConfigName()
@@ -138,4 +139,36 @@ func fillIDs(img *Image) error {
 	}
 	img.Digest = d.String()
 	return nil
+}
+
+// diffIDChecked is an archive image whose layers are checked, as they are
+// read, against the diff_ids of its config: go-containerregistry takes an
+// archive's layer files on trust, and a layer that is not what the config
+// says is an error (ErrDigestMismatch) at the end of its stream.
+type diffIDChecked struct{ v1.Image }
+
+func (i diffIDChecked) Layers() ([]v1.Layer, error) {
+	ls, err := i.Image.Layers()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]v1.Layer, len(ls))
+	for n, l := range ls {
+		out[n] = checkedLayer{l}
+	}
+	return out, nil
+}
+
+type checkedLayer struct{ v1.Layer }
+
+func (l checkedLayer) Uncompressed() (io.ReadCloser, error) {
+	want, err := l.DiffID()
+	if err != nil {
+		return nil, err
+	}
+	rc, err := l.Layer.Uncompressed()
+	if err != nil {
+		return nil, err
+	}
+	return verifying(rc, want, -1)
 }

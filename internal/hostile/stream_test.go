@@ -1,0 +1,213 @@
+package hostile_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/lading-dev/lading/image/source"
+	"github.com/lading-dev/lading/layer"
+	"github.com/lading-dev/lading/scan"
+)
+
+// bombLayer is a gzip layer of a few megabytes that inflates to a tar
+// holding one file of size bytes of zeros. It is built from one compressed
+// mebibyte of zeros repeated as gzip members (readers join members), so
+// making it costs nothing and reading it costs only what is inflated.
+type bombLayer struct {
+	size int64
+	gz   []byte // the whole compressed stream
+}
+
+func newBomb(t testing.TB, size int64) *bombLayer {
+	t.Helper()
+	var head bytes.Buffer
+	tw := tar.NewWriter(&head)
+	if err := tw.WriteHeader(&tar.Header{Name: "zeros", Typeflag: tar.TypeReg, Mode: 0o644, Size: size}); err != nil {
+		t.Fatal(err)
+	}
+	tw.Flush()
+	member := gz(t, make([]byte, 1<<20))
+	var all bytes.Buffer
+	all.Write(gz(t, head.Bytes()))
+	for i := int64(0); i < size>>20+1; i++ {
+		all.Write(member)
+	}
+	return &bombLayer{size: size, gz: all.Bytes()}
+}
+
+func (b *bombLayer) Digest() (v1.Hash, error) {
+	return v1.NewHash("sha256:" + strings.TrimPrefix(sha(b.gz), "sha256:"))
+}
+func (b *bombLayer) DiffID() (v1.Hash, error) {
+	// Computing the real one would mean inflating the bomb.
+	return v1.NewHash("sha256:" + strings.Repeat("b", 64))
+}
+func (b *bombLayer) Compressed() (io.ReadCloser, error) {
+	return io.NopCloser(bytes.NewReader(b.gz)), nil
+}
+func (b *bombLayer) Uncompressed() (io.ReadCloser, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b.gz))
+	if err != nil {
+		return nil, err
+	}
+	return zr, nil
+}
+func (b *bombLayer) Size() (int64, error)                { return int64(len(b.gz)), nil }
+func (b *bombLayer) MediaType() (types.MediaType, error) { return types.DockerLayer, nil }
+
+// A gzip bomb: a layer of about 10 MB that inflates to 10 GiB. The
+// inflated-bytes limit per layer (Limits.MaxLayerBytes, default 64 GiB)
+// stops it; the test lowers the limit to 64 MiB so that it runs fast, and
+// expects an error naming the layer and the limit.
+func TestGzipBomb(t *testing.T) {
+	bomb := newBomb(t, 10<<30)
+	if len(bomb.gz) > 16<<20 {
+		t.Fatalf("the bomb is %d bytes compressed", len(bomb.gz))
+	}
+	img, err := mutate.AppendLayers(empty.Image, bomb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err = scan.Run(ctx, &source.Image{Kind: source.KindRegistry, Image: img},
+		scan.Options{TempDir: t.TempDir(), Limits: layer.Limits{MaxLayerBytes: 64 << 20}})
+	if !errors.Is(err, layer.ErrLayerTooLarge) || !strings.Contains(err.Error(), "layer 1 (sha256:bbbb") || !strings.Contains(err.Error(), "67108864") {
+		t.Fatalf("scanning a gzip bomb: got %v, want an error naming layer 1 and the 64 MiB limit", err)
+	}
+	if d := time.Since(start); d > 20*time.Second {
+		t.Errorf("stopping the bomb took %v", d)
+	}
+	if layer.DefaultLimits.MaxLayerBytes != 64<<30 {
+		t.Errorf("default MaxLayerBytes is %d, the README says 64 GiB", layer.DefaultLimits.MaxLayerBytes)
+	}
+}
+
+// Bytes after the tar end marker count too: a small tar followed by a
+// stream of zeros is stopped at the same limit.
+func TestBombAfterEndMarker(t *testing.T) {
+	tr := layer.NewTree(layer.Limits{MaxLayerBytes: 1 << 20})
+	defer tr.Close()
+	body := io.MultiReader(bytes.NewReader(tarBytes(t, file("etc/os-release", alpineRelease))), io.LimitReader(zeros{}, 1<<30))
+	_, err := tr.Apply(context.Background(), 0, body, func(string) bool { return true })
+	if !errors.Is(err, layer.ErrLayerTooLarge) {
+		t.Fatalf("zeros after the end marker: got %v, want ErrLayerTooLarge", err)
+	}
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// The whole scan honours cancellation: a layer that never ends is
+// abandoned when the context is done.
+func TestScanHonoursCancellation(t *testing.T) {
+	img, err := mutate.AppendLayers(empty.Image, &endlessLayer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		_, err := scan.Run(ctx, &source.Image{Kind: source.KindRegistry, Image: img}, scan.Options{TempDir: t.TempDir()})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("got %v, want the context's deadline", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the scan did not stop after its context's deadline")
+	}
+}
+
+// endlessLayer is a tar stream of ever more small files.
+type endlessLayer struct{ bombLayer }
+
+func (*endlessLayer) Uncompressed() (io.ReadCloser, error) {
+	pr, pw := io.Pipe()
+	go func() {
+		tw := tar.NewWriter(pw)
+		for i := 0; ; i++ {
+			if err := tw.WriteHeader(&tar.Header{Name: "f", Typeflag: tar.TypeReg, Size: 1, Mode: 0o644}); err != nil {
+				return
+			}
+			if _, err := tw.Write([]byte("x")); err != nil {
+				return
+			}
+		}
+	}()
+	return pr, nil
+}
+
+// Truncated gzip and tar streams in a docker archive: an error naming the
+// layer, exit 2.
+func TestTruncatedLayers(t *testing.T) {
+	s := newSandbox(t)
+	whole := tarBytes(t, file("etc/os-release", alpineRelease), file("big", strings.Repeat("y", 10000)))
+	cut := whole[:3000]
+	o := s.scanFails(t, context.Background(), "docker-archive:"+rawArchive(t, []string{sha(cut)}, cut))
+	if !strings.Contains(o.stderr, "layer 1 ("+sha(cut)+")") || !strings.Contains(o.stderr, "unexpected EOF") {
+		t.Errorf("truncated tar: %s", o.stderr)
+	}
+	z := gz(t, whole)
+	zcut := z[:len(z)/2]
+	o = s.scanFails(t, context.Background(), "docker-archive:"+rawArchive(t, []string{sha(whole)}, zcut))
+	if !strings.Contains(o.stderr, "layer 1 (") || !strings.Contains(o.stderr, "unexpected EOF") {
+		t.Errorf("truncated gzip: %s", o.stderr)
+	}
+}
+
+// A docker archive whose config's diff_ids do not match its layers: an
+// error naming the digest the layer should have had.
+func TestArchiveDigestMismatch(t *testing.T) {
+	s := newSandbox(t)
+	real := tarBytes(t, file("etc/os-release", alpineRelease))
+	claimed := sha([]byte("something else"))
+	o := s.scanFails(t, context.Background(), "docker-archive:"+rawArchive(t, []string{claimed}, real))
+	if !strings.Contains(o.stderr, claimed) || !strings.Contains(o.stderr, "digest mismatch") {
+		t.Errorf("mismatched diff_id: %s", o.stderr)
+	}
+}
+
+// An OCI layout with a corrupted blob (same size, other bytes): an error
+// naming the blob's digest.
+func TestLayoutCorruptBlob(t *testing.T) {
+	s := newSandbox(t)
+	l := alpineBase(t)
+	d := ociLayout(t, imageOf(t, l))
+	dg, err := l.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	blob := filepath.Join(d, "blobs", "sha256", dg.Hex)
+	b, err := os.ReadFile(blob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)-10] ^= 0xff
+	if err := os.WriteFile(blob, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o := s.scanFails(t, context.Background(), "oci-layout:"+d)
+	if !strings.Contains(o.stderr, dg.String()) {
+		t.Errorf("corrupted layout blob: %s", o.stderr)
+	}
+}
