@@ -82,16 +82,20 @@ func TestGzipBomb(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	start := time.Now()
-	_, err = scan.Run(ctx, &source.Image{Kind: source.KindRegistry, Image: img},
-		scan.Options{TempDir: t.TempDir(), Limits: layer.Limits{MaxLayerBytes: 64 << 20}})
-	if !errors.Is(err, layer.ErrLayerTooLarge) || !strings.Contains(err.Error(), "layer 1 (sha256:bbbb") || !strings.Contains(err.Error(), "67108864") {
-		t.Fatalf("scanning a gzip bomb: got %v, want an error naming layer 1 and the 64 MiB limit", err)
-	}
-	if d := time.Since(start); d > 20*time.Second {
-		t.Errorf("stopping the bomb took %v", d)
+	// A registry or layout layer is inflated by the scan from its blob, an
+	// archive's through Uncompressed: both paths meet the limit.
+	for _, kind := range []string{source.KindRegistry, source.KindDockerArchive} {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		start := time.Now()
+		_, err = scan.Run(ctx, &source.Image{Kind: kind, Image: img},
+			scan.Options{TempDir: t.TempDir(), Limits: layer.Limits{MaxLayerBytes: 64 << 20}})
+		cancel()
+		if !errors.Is(err, layer.ErrLayerTooLarge) || !strings.Contains(err.Error(), "layer 1 (sha256:bbbb") || !strings.Contains(err.Error(), "67108864") {
+			t.Fatalf("%s: scanning a gzip bomb: got %v, want an error naming layer 1 and the 64 MiB limit", kind, err)
+		}
+		if d := time.Since(start); d > 20*time.Second {
+			t.Errorf("%s: stopping the bomb took %v", kind, d)
+		}
 	}
 	if layer.DefaultLimits.MaxLayerBytes != 64<<30 {
 		t.Errorf("default MaxLayerBytes is %d, the README says 64 GiB", layer.DefaultLimits.MaxLayerBytes)
@@ -125,7 +129,8 @@ func TestScanHonoursCancellation(t *testing.T) {
 	defer cancel()
 	done := make(chan error, 1)
 	go func() {
-		_, err := scan.Run(ctx, &source.Image{Kind: source.KindRegistry, Image: img}, scan.Options{TempDir: t.TempDir()})
+		// An archive's layers are read through Uncompressed.
+		_, err := scan.Run(ctx, &source.Image{Kind: source.KindDockerArchive, Image: img}, scan.Options{TempDir: t.TempDir()})
 		done <- err
 	}()
 	select {
