@@ -47,6 +47,7 @@ func TestLinksOutOfRootAndLoops(t *testing.T) {
 		dir("usr/lib/"), dir("usr/lib/python3/"), dir("usr/lib/python3/site-packages/"),
 		symlink("usr/lib/python3/site-packages/a", "b"), symlink("usr/lib/python3/site-packages/b", "a"),
 		symlink("app", "/../../../../root"),
+		dir("srv/"), symlink("srv/package-lock.json", "loop"), symlink("srv/loop", "package-lock.json"),
 		symlink("etc/alpine-release", "../../../../../etc/hostname"),
 	)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -56,6 +57,7 @@ func TestLinksOutOfRootAndLoops(t *testing.T) {
 		t.Fatalf("exit %d: %s", o.code, o.stderr)
 	}
 	problem(t, o.rep, "lib/apk/db/installed", "escapes")
+	problem(t, o.rep, "srv/package-lock.json", "too many levels of symbolic links")
 	if len(o.rep.Packages) != 0 {
 		t.Errorf("packages from a hard link out of the root: %v", packageNames(o.rep))
 	}
