@@ -3,6 +3,8 @@ package hostile_test
 import (
 	"archive/tar"
 	"context"
+	"os"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -148,7 +150,17 @@ func TestThousandsOfLayers(t *testing.T) {
 	ref := "oci-layout:" + ociLayout(t, img)
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
+	fdsBefore := openFDs(t)
+	goBefore := runtime.NumGoroutine()
 	o := s.lading(t, ctx, "image", ref)
+	// Nothing per layer outlives the scan: no open files, no goroutines.
+	if fds := openFDs(t); fds > fdsBefore+5 {
+		t.Errorf("%d open files after the scan, %d before", fds, fdsBefore)
+	}
+	time.Sleep(50 * time.Millisecond)
+	if g := runtime.NumGoroutine(); g > goBefore+10 {
+		t.Errorf("%d goroutines after the scan, %d before", g, goBefore)
+	}
 	if o.code != 0 {
 		t.Fatalf("exit %d: %s", o.code, o.stderr)
 	}
@@ -159,4 +171,12 @@ func TestThousandsOfLayers(t *testing.T) {
 		t.Errorf("packages: %v", got)
 	}
 	t.Logf("%d layers scanned in %v", n, o.elapsed)
+}
+
+func openFDs(t *testing.T) int {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Skip("no /proc/self/fd")
+	}
+	return len(ents)
 }

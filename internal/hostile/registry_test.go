@@ -1,6 +1,8 @@
 package hostile_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -38,6 +40,8 @@ type mockRegistry struct {
 	otherAuth  []string // Authorization headers the second server saw
 	otherHits  int
 	frontAuthd int
+	layer      string // digest of the image's one layer
+	layerSize  int64
 }
 
 func listenLocal(t *testing.T, h http.Handler) *httptest.Server {
@@ -86,6 +90,12 @@ func newMockRegistry(t *testing.T) *mockRegistry {
 		case mode == "stall" && isBlob:
 			<-r.Context().Done()
 			return
+		case mode == "corrupt" && isBlob && strings.HasSuffix(r.URL.Path, "/"+m.layer):
+			// Other bytes than the digest names, as many as it states: a
+			// valid gzip of a valid tar, padded with a gzip comment, so
+			// that only the digest check can tell.
+			w.Write(sameSizeGzip(t, tarBytes(t, file("etc/os-release", "ID=evil\n")), m.layerSize))
+			return
 		case mode == "error" && strings.Contains(r.URL.Path, "/manifests/"):
 			http.Error(w, `{"errors":[{"code":"UNKNOWN","message":"backend exploded"}]}`, http.StatusInternalServerError)
 			return
@@ -98,7 +108,16 @@ func newMockRegistry(t *testing.T) *mockRegistry {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := remote.Write(ref, imageOf(t, alpineBase(t))); err != nil {
+	base := alpineBase(t)
+	d, err := base.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.layer = d.String()
+	if m.layerSize, err = base.Size(); err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(ref, imageOf(t, base)); err != nil {
 		t.Fatal(err)
 	}
 	return m
@@ -236,4 +255,43 @@ func TestRegistryErrors(t *testing.T) {
 		t.Errorf("stderr: %s", o.stderr)
 	}
 	noSecret(t, o)
+}
+
+// A registry that serves other bytes than a layer's digest names: the
+// scan fails with an error naming the blob.
+func TestRegistryBlobMismatch(t *testing.T) {
+	s := newSandbox(t)
+	m := newMockRegistry(t)
+	m.withCredentials(t)
+	m.mode.Store("corrupt")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	o := s.scanFails(t, ctx, m.ref())
+	if !strings.Contains(o.stderr, "want \""+m.layer+"\"") || !strings.Contains(o.stderr, "error verifying sha256 checksum") {
+		t.Errorf("stderr does not name the blob %s: %s", m.layer, o.stderr)
+	}
+	noSecret(t, o)
+}
+
+// sameSizeGzip compresses data into exactly size bytes, padding with the
+// gzip header's comment.
+func sameSizeGzip(t testing.TB, data []byte, size int64) []byte {
+	t.Helper()
+	for pad := 0; pad < int(size); pad++ {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		if pad > 0 {
+			zw.Comment = strings.Repeat("x", pad)
+		}
+		zw.Write(data)
+		zw.Close()
+		if int64(buf.Len()) == size {
+			return buf.Bytes()
+		}
+		if int64(buf.Len()) > size {
+			break
+		}
+	}
+	t.Fatalf("cannot make %d bytes of gzip", size)
+	return nil
 }
