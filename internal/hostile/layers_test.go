@@ -86,7 +86,7 @@ func TestDuplicateEntries(t *testing.T) {
 		file("etc/os-release", strings.Replace(alpineRelease, "3.20.3", "3.19.0", 1)),
 		file("etc/os-release", alpineRelease),
 		file("lib/apk/db/installed", "P:bogus\nV:0.0.1-r0\n\n"),
-		dir("lib/apk/db/installed"), // a directory replaces the file...
+		dir("lib/apk/db/installed"),                // a directory replaces the file...
 		file("lib/apk/db/installed", apkInstalled), // ...and a file the directory
 	)
 	r := s.scanOK(t, "docker-archive:"+dockerArchive(t, imageOf(t, l)))
