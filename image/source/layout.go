@@ -159,11 +159,16 @@ func readBlob(store blobs, h v1.Hash) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if h.Algorithm != "sha256" {
+		// Only sha256 is checked; a blob named otherwise would be taken
+		// on trust.
+		return nil, fmt.Errorf("blob %s: unsupported digest algorithm", h)
+	}
 	got, _, err := v1.SHA256(bytes.NewReader(b))
 	if err != nil {
 		return nil, err
 	}
-	if h.Algorithm == "sha256" && got != h {
+	if got != h {
 		return nil, fmt.Errorf("blob %s: content has digest %s", h, got)
 	}
 	return b, nil

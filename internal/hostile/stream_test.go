@@ -216,3 +216,59 @@ func TestLayoutCorruptBlob(t *testing.T) {
 		t.Errorf("corrupted layout blob: %s", o.stderr)
 	}
 }
+
+// An OCI layout whose manifest or config blob does not hash to the digest
+// that names it, or is named by a digest lading cannot check: an error
+// naming the digest.
+func TestLayoutManifestAndConfigDigests(t *testing.T) {
+	s := newSandbox(t)
+	img := imageOf(t, alpineBase(t))
+	cfgName, err := img.ConfigName()
+	if err != nil {
+		t.Fatal(err)
+	}
+	manDigest, err := img.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("config", func(t *testing.T) {
+		d := ociLayout(t, img)
+		p := filepath.Join(d, "blobs", "sha256", cfgName.Hex)
+		b, _ := os.ReadFile(p)
+		os.WriteFile(p, bytes.Replace(b, []byte("amd64"), []byte("arm64"), 1), 0o644)
+		o := s.scanFails(t, context.Background(), "oci-layout:"+d)
+		if !strings.Contains(o.stderr, cfgName.String()) {
+			t.Errorf("corrupted config: %s", o.stderr)
+		}
+	})
+	t.Run("manifest", func(t *testing.T) {
+		d := ociLayout(t, img)
+		p := filepath.Join(d, "blobs", "sha256", manDigest.Hex)
+		b, _ := os.ReadFile(p)
+		os.WriteFile(p, append(b, ' '), 0o644)
+		o := s.scanFails(t, context.Background(), "oci-layout:"+d)
+		if !strings.Contains(o.stderr, manDigest.String()) {
+			t.Errorf("corrupted manifest: %s", o.stderr)
+		}
+	})
+	t.Run("unchecked algorithm", func(t *testing.T) {
+		// The manifest is moved under a sha512 name that does not match
+		// it; lading checks only sha256, so the name must be refused, not
+		// trusted.
+		d := ociLayout(t, img)
+		b, err := os.ReadFile(filepath.Join(d, "blobs", "sha256", manDigest.Hex))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fake := strings.Repeat("ab", 64)
+		os.MkdirAll(filepath.Join(d, "blobs", "sha512"), 0o755)
+		os.WriteFile(filepath.Join(d, "blobs", "sha512", fake), append(b, []byte("\n\n")...), 0o644)
+		idx, _ := os.ReadFile(filepath.Join(d, "index.json"))
+		idx = bytes.Replace(idx, []byte(manDigest.String()), []byte("sha512:"+fake), 1)
+		os.WriteFile(filepath.Join(d, "index.json"), idx, 0o644)
+		o := s.scanFails(t, context.Background(), "oci-layout:"+d)
+		if !strings.Contains(o.stderr, "sha512:"+fake) {
+			t.Errorf("a manifest named by sha512: %s", o.stderr)
+		}
+	})
+}
