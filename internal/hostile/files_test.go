@@ -173,9 +173,13 @@ func TestHugeLockfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
+	before := tree(t, root)
 	o := s.lading(t, context.Background(), "fs", root)
 	if o.code != 0 {
 		t.Fatalf("exit %d: %s", o.code, o.stderr)
+	}
+	if after := tree(t, root); len(after) != len(before) {
+		t.Errorf("the scanned folder changed: %v", after)
 	}
 	problem(t, o.rep, "srv/package-lock.json", "larger than 268435456 bytes")
 }

@@ -50,6 +50,10 @@ func TestLinksOutOfRootAndLoops(t *testing.T) {
 		symlink("usr/lib/python3/site-packages/a", "b"), symlink("usr/lib/python3/site-packages/b", "a"),
 		symlink("app", "/../../../../root"),
 		dir("srv/"), symlink("srv/package-lock.json", "loop"), symlink("srv/loop", "package-lock.json"),
+		// Hard links at each other and at themselves, at wanted paths.
+		hardlink("srv/a/package-lock.json", "srv/b/package-lock.json"),
+		hardlink("srv/b/package-lock.json", "srv/a/package-lock.json"),
+		hardlink("srv/c/package-lock.json", "srv/c/package-lock.json"),
 		symlink("etc/alpine-release", "../../../../../etc/hostname"),
 	)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
