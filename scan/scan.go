@@ -154,7 +154,12 @@ func (r *runner) image(ctx context.Context, img v1.Image, storesBlobs bool) erro
 	history := layerHistory(cfg, len(layers))
 	for i, l := range layers {
 		info := Layer{Index: i, CreatedBy: history[i]}
-		if d, err := l.DiffID(); err == nil {
+		// The config (itself checked against its digest) names each
+		// layer's diff ID; asking a compressed layer for it would inflate
+		// and hash the whole layer once more before the walk reads it.
+		if len(cfg.RootFS.DiffIDs) == len(layers) {
+			info.DiffID = cfg.RootFS.DiffIDs[i].String()
+		} else if d, err := l.DiffID(); err == nil {
 			info.DiffID = d.String()
 		}
 		if storesBlobs {
@@ -357,7 +362,15 @@ func (r *runner) fileErrors(extractor string, i int, err error) {
 		// A file inside an archive ("app.war!/WEB-INF/lib/x.jar") is in the
 		// layer of the archive.
 		outer, _, _ := strings.Cut(fe.Path, "!/")
-		r.problem(fe.Path, r.tree.Layer(outer), fe.Err)
+		at := r.tree.Layer(outer)
+		if at < 0 {
+			// A link that cannot be followed (a loop): the layer of the
+			// link itself, else the layer being read.
+			if at = r.tree.EntryLayer(outer); at < 0 {
+				at = i
+			}
+		}
+		r.problem(fe.Path, at, fe.Err)
 		return
 	}
 	r.problem(extractor, i, err)

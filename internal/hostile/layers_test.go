@@ -63,6 +63,11 @@ func TestLinksOutOfRootAndLoops(t *testing.T) {
 		t.Fatalf("exit %d: %s", o.code, o.stderr)
 	}
 	problem(t, o.rep, "lib/apk/db/installed", "escapes")
+	for _, p := range o.rep.Problems {
+		if p.Layer == "" {
+			t.Errorf("a problem names no layer: %+v", p)
+		}
+	}
 	problem(t, o.rep, "srv/package-lock.json", "too many levels of symbolic links")
 	if len(o.rep.Packages) != 0 {
 		t.Errorf("packages from a hard link out of the root: %v", packageNames(o.rep))
