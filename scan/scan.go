@@ -179,10 +179,13 @@ func (r *runner) image(ctx context.Context, img v1.Image, storesBlobs bool) erro
 		}
 		res, err := r.applyLayer(ctx, i, l, storesBlobs)
 		if err != nil {
+			// Name the stored blob too, where there is one: it is the file
+			// to look at in a layout, the URL path in a registry.
 			id := info.DiffID
-			if id == "" && info.Digest != "" {
-				// The diff ID could not be told (reading a corrupt blob to
-				// compute it failed): name the blob instead.
+			switch {
+			case info.Digest != "" && id != "":
+				id += ", blob " + info.Digest
+			case info.Digest != "":
 				id = "blob " + info.Digest
 			}
 			return fmt.Errorf("layer %d (%s): %w", i+1, id, err)

@@ -349,6 +349,13 @@ func (s *sandbox) lading(t *testing.T, ctx context.Context, args ...string) outc
 			t.Fatalf("decoding the report: %v\n%s", err, out.String())
 		}
 		o.rep = &r
+		if args[0] == "image" {
+			for _, p := range r.Problems {
+				if p.Layer == "" {
+					t.Errorf("a problem names no layer: %+v", p)
+				}
+			}
+		}
 	}
 	return o
 }
