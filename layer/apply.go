@@ -151,8 +151,19 @@ func (res *Applied) note(name string, touched, wanted bool) {
 	}
 }
 
+// MaxProblems is the most problems one tree records: a layer of millions
+// of refused entries must not hold millions of problems in memory. Past
+// it, one last problem says that the rest were not recorded.
+const MaxProblems = 10_000
+
 func (t *Tree) problem(layer int, name string, err error) {
-	t.Problems = append(t.Problems, Problem{Layer: layer, Path: name, Err: err})
+	switch n := len(t.Problems); {
+	case n < MaxProblems:
+		t.Problems = append(t.Problems, Problem{Layer: layer, Path: name, Err: err})
+	case n == MaxProblems:
+		t.Problems = append(t.Problems, Problem{Layer: layer, Path: name,
+			Err: fmt.Errorf("%v (and more problems from here on, not recorded: past %d)", err, MaxProblems)})
+	}
 }
 
 func (t *Tree) applyEntry(index int, name string, hdr *tar.Header, r io.Reader, wants Wants, want bool) (bool, error) {

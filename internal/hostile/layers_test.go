@@ -3,6 +3,7 @@ package hostile_test
 import (
 	"archive/tar"
 	"context"
+	"fmt"
 	"os"
 	"runtime"
 	"strings"
@@ -12,6 +13,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+
+	"github.com/lading-dev/lading/layer"
 )
 
 // Entry names that climb out of the root are refused and recorded; "./"
@@ -188,4 +191,25 @@ func openFDs(t *testing.T) int {
 		t.Skip("no /proc/self/fd")
 	}
 	return len(ents)
+}
+
+// A layer of 30,000 refused entries: the problems recorded stop at
+// layer.MaxProblems plus one that says the rest were not recorded, so that
+// millions of bad entries cannot fill memory; the scan still succeeds.
+func TestManyRefusedEntries(t *testing.T) {
+	s := newSandbox(t)
+	var es []entry
+	for i := 0; i < 30_000; i++ {
+		es = append(es, file(fmt.Sprintf("../escape/%d", i), ""))
+	}
+	r := s.scanOK(t, "docker-archive:"+dockerArchive(t, imageOf(t, alpineBase(t), layerOf(t, es...))))
+	if len(r.Problems) != layer.MaxProblems+1 {
+		t.Fatalf("%d problems, want %d", len(r.Problems), layer.MaxProblems+1)
+	}
+	if last := r.Problems[len(r.Problems)-1]; !strings.Contains(last.Error, "not recorded") {
+		t.Errorf("last problem: %+v", last)
+	}
+	if got := packageNames(r); len(got) != 2 {
+		t.Errorf("packages: %v", got)
+	}
 }
