@@ -87,7 +87,7 @@ func parseFlags(args []string) (*config, error) {
 		}
 	}
 	fs.BoolVar(&c.short, "short", false, "small inputs (a synthetic root filesystem, 20,000 small files, one copy of each fixture); what CI runs")
-	fs.StringVar(&c.work, "work", filepath.Join(cache, "lading-bench"), "work directory for the generated images, the database, the binary and the results")
+	fs.StringVar(&c.work, "work", "", "work directory for the generated images, the database, the binary and the results (default lading-bench, or lading-bench-short with -short, in the user cache directory)")
 	fs.StringVar(&c.debianRootfs, "debian-rootfs", os.Getenv("LADING_DEBIAN_ROOTFS_TAR"), "the Debian root filesystem tarball for the first layer (default $LADING_DEBIAN_ROOTFS_TAR; ignored with -short; empty: a synthetic one)")
 	fs.StringVar(&c.fixtures, "fixtures", filepath.Join(shared, "fixtures"), "the shared fixtures directory")
 	fs.StringVar(&c.vulndata, "vulndata", filepath.Join(shared, "vulndata"), "feed files or directories the advisory database is built from")
@@ -120,6 +120,12 @@ func parseFlags(args []string) (*config, error) {
 	}
 	if c.short {
 		c.debianRootfs = ""
+	}
+	if c.work == "" {
+		c.work = filepath.Join(cache, "lading-bench")
+		if c.short {
+			c.work += "-short"
+		}
 	}
 	if c.files < 1 || c.repeat < 1 || c.runs < 1 {
 		return nil, fmt.Errorf("-files, -repeat and -runs must be positive")
