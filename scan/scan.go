@@ -392,7 +392,15 @@ func (r *runner) finish(ctx context.Context) *Result {
 	for _, p := range r.tree.Problems {
 		r.problem(p.Path, p.Layer, p.Err)
 	}
-	res.Problems = r.problems
+	// Several extractors may fail on the same file for the same reason
+	// (a link loop at a path two of them want); report it once.
+	seen := map[Problem]bool{}
+	for _, p := range r.problems {
+		if !seen[p] {
+			seen[p] = true
+			res.Problems = append(res.Problems, p)
+		}
+	}
 	for _, e := range r.opts.Extractors {
 		if res.Distro == nil {
 			res.Distro = inferDistro(r.last[e.Name()])

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lading-dev/lading/extract"
 	"github.com/lading-dev/lading/extract/list"
 	"github.com/lading-dev/lading/image/source"
 	"github.com/lading-dev/lading/internal/testutil"
@@ -113,5 +114,31 @@ func TestLinkedDatabaseIsAProblem(t *testing.T) {
 	res := run(t, &source.Image{Kind: source.KindDir, Dir: root})
 	if len(res.Problems) != 1 || res.Problems[0].Path != "lib/apk/db/installed" || !strings.Contains(res.Problems[0].Error, "../../../real/installed") {
 		t.Errorf("problems %+v", res.Problems)
+	}
+}
+
+// A link loop at a path more than one reader wants is one problem, not one
+// per reader.
+func TestProblemsAreNotRepeated(t *testing.T) {
+	root := t.TempDir()
+	must(t, os.MkdirAll(filepath.Join(root, "app"), 0o755))
+	must(t, os.Symlink("b.lock", filepath.Join(root, "app/a.lock")))
+	must(t, os.Symlink("a.lock", filepath.Join(root, "app/b.lock")))
+	res, err := scan.Run(context.Background(), &source.Image{Kind: source.KindDir, Dir: root},
+		scan.Options{Extractors: []extract.Extractor{&lockExtractor{}, &lockExtractor{}}, TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, p := range res.Problems {
+		seen[p.Path+"\x00"+p.Error]++
+	}
+	for k, n := range seen {
+		if n > 1 {
+			t.Errorf("%q recorded %d times", k, n)
+		}
+	}
+	if seen["app/a.lock\x00too many levels of symbolic links"] != 1 || seen["app/b.lock\x00too many levels of symbolic links"] != 1 {
+		t.Errorf("problems %+v, want each link of the loop named", res.Problems)
 	}
 }
