@@ -274,3 +274,22 @@ func TestSpillAndRelease(t *testing.T) {
 		t.Errorf("%d spilled files left after Close", len(files))
 	}
 }
+
+// Past the memory budget, even small wanted files go to the spill folder.
+func TestMemBudgetSpills(t *testing.T) {
+	spill := t.TempDir()
+	tr := layer.NewTree(layer.Limits{MemFile: 100, MemBudget: 25, SpillDir: spill})
+	defer tr.Close()
+	files := []entry{{name: "a", body: strings.Repeat("a", 20)}, {name: "b", body: strings.Repeat("b", 20)}}
+	if _, err := tr.Apply(context.Background(), 0, tarOf(t, files...), all); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := os.ReadDir(spill); len(n) != 1 {
+		t.Errorf("%d files spilled, want the one that passed the budget", len(n))
+	}
+	for _, f := range files {
+		if b, err := fs.ReadFile(tr, f.name); err != nil || string(b) != f.body {
+			t.Errorf("%s: %q, %v", f.name, b, err)
+		}
+	}
+}

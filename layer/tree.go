@@ -35,6 +35,10 @@ type Limits struct {
 	// MemFile is the largest wanted file kept in memory (default 4 MiB);
 	// larger ones are spilled to SpillDir when it is set.
 	MemFile int64
+	// MemBudget is the total of wanted file contents kept in memory at
+	// once (default 24 MiB); past it, files are spilled to SpillDir when
+	// it is set, however small.
+	MemBudget int64
 	// SpillDir is where larger wanted files are written (inside the cache
 	// directory); empty keeps everything in memory, within MaxCaptured.
 	SpillDir string
@@ -53,6 +57,7 @@ var DefaultLimits = Limits{
 	MaxEntries:  10_000_000,
 	MaxPathLen:  4096,
 	MemFile:     4 << 20,
+	MemBudget:   24 << 20,
 	MaxSpilled:  16 << 30,
 	// MaxLayerBytes bounds a decompression bomb.
 	MaxLayerBytes: 64 << 30,
@@ -73,6 +78,9 @@ func (l Limits) withDefaults() Limits {
 	}
 	if l.MemFile <= 0 {
 		l.MemFile = DefaultLimits.MemFile
+	}
+	if l.MemBudget <= 0 {
+		l.MemBudget = DefaultLimits.MemBudget
 	}
 	if l.MaxSpilled <= 0 {
 		l.MaxSpilled = DefaultLimits.MaxSpilled
@@ -236,7 +244,7 @@ func (t *Tree) capture(n *node, r io.Reader, size int64) error {
 	if size > t.limits.MaxFileSize {
 		return fmt.Errorf("file is %d bytes, more than the limit of %d kept for analysis", size, t.limits.MaxFileSize)
 	}
-	if size > t.limits.MemFile && t.limits.SpillDir != "" {
+	if t.limits.SpillDir != "" && (size > t.limits.MemFile || t.captured+size > t.limits.MemBudget) {
 		return t.spillTo(n, r, size)
 	}
 	if t.captured+size > t.limits.MaxCaptured {
