@@ -1,10 +1,9 @@
 package friendsofphp
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/lading-dev/lading/advisory/feed/ghzip/ghziptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -191,27 +190,6 @@ func TestParse(t *testing.T) {
 	}
 }
 
-func writeZip(t *testing.T, entries map[string]string) string {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for name, body := range entries {
-		w, err := zw.Create(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write([]byte(body))
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(t.TempDir(), "master.zip")
-	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func TestMalformedArchives(t *testing.T) {
 	ctx := context.Background()
 	nop := func(feed.Entry) error { return nil }
@@ -226,7 +204,7 @@ func TestMalformedArchives(t *testing.T) {
 	if _, err := ReadZipFile(ctx, trunc, nop); err == nil || !strings.Contains(err.Error(), "truncated.zip") {
 		t.Errorf("truncated zip: %v", err)
 	}
-	p := writeZip(t, map[string]string{
+	p := ghziptest.WriteZip(t, "master.zip", map[string]string{
 		"security-advisories-master/v/p/CVE-2020-1.yaml":      good,
 		"security-advisories-master/v/p/CVE-2020-2.yaml":      "title: [",
 		"security-advisories-master/.github/workflows/x.yaml": "on: push",
@@ -237,11 +215,11 @@ func TestMalformedArchives(t *testing.T) {
 	if err != nil || stats.Records != 1 || stats.Skipped != 1 || !strings.Contains(stats.SkipNotes[0], "v/p/CVE-2020-2.yaml") {
 		t.Errorf("mixed archive: %+v, %v", stats, err)
 	}
-	p = writeZip(t, map[string]string{"security-advisories-master/README.md": "readme"})
+	p = ghziptest.WriteZip(t, "master.zip", map[string]string{"security-advisories-master/README.md": "readme"})
 	if _, err := ReadZipFile(ctx, p, nop); err == nil || !strings.Contains(err.Error(), "no advisory file") {
 		t.Errorf("no advisories: %v", err)
 	}
-	p = writeZip(t, map[string]string{"security-advisories-master/v/p/CVE-2020-1.yaml": good + strings.Repeat("#", 16<<20)})
+	p = ghziptest.WriteZip(t, "master.zip", map[string]string{"security-advisories-master/v/p/CVE-2020-1.yaml": good + strings.Repeat("#", 16<<20)})
 	if _, err := ReadZipFile(ctx, p, nop); err == nil || !strings.Contains(err.Error(), "master.zip") || !strings.Contains(err.Error(), "v/p/CVE-2020-1.yaml") {
 		t.Errorf("oversized entry: %v", err)
 	}

@@ -1,9 +1,8 @@
 package pypa
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
+	"github.com/lading-dev/lading/advisory/feed/ghzip/ghziptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -132,27 +131,6 @@ func TestYAMLToJSON(t *testing.T) {
 	}
 }
 
-func writeZip(t *testing.T, entries map[string]string) string {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for name, body := range entries {
-		w, err := zw.Create(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write([]byte(body))
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(t.TempDir(), "main.zip")
-	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func TestMalformedArchives(t *testing.T) {
 	ctx := context.Background()
 	nop := func(feed.Entry) error { return nil }
@@ -168,7 +146,7 @@ func TestMalformedArchives(t *testing.T) {
 		t.Errorf("truncated zip: %v", err)
 	}
 
-	p := writeZip(t, map[string]string{
+	p := ghziptest.WriteZip(t, "main.zip", map[string]string{
 		"advisory-database-main/vulns/x/PYSEC-1.yaml": good,
 		"advisory-database-main/vulns/y/PYSEC-2.yaml": "id: [",
 		"advisory-database-main/vulns/y/PYSEC-3.yaml": "details: no id\n",
@@ -181,15 +159,15 @@ func TestMalformedArchives(t *testing.T) {
 	if err != nil || stats.Records != 1 || stats.Skipped != 3 || !strings.Contains(notes, "vulns/y/PYSEC-2.yaml") || !strings.Contains(notes, "vulns/y/notes.txt") {
 		t.Errorf("mixed archive: %+v, %v", stats, err)
 	}
-	p = writeZip(t, map[string]string{"advisory-database-main/vulns/y/PYSEC-2.yaml": "id: ["})
+	p = ghziptest.WriteZip(t, "main.zip", map[string]string{"advisory-database-main/vulns/y/PYSEC-2.yaml": "id: ["})
 	if _, err := ReadZipFile(ctx, p, nop); err == nil || !strings.Contains(err.Error(), "no record parses") {
 		t.Errorf("nothing parses: %v", err)
 	}
-	p = writeZip(t, map[string]string{"advisory-database-main/README.md": "x"})
+	p = ghziptest.WriteZip(t, "main.zip", map[string]string{"advisory-database-main/README.md": "x"})
 	if _, err := ReadZipFile(ctx, p, nop); err == nil || !strings.Contains(err.Error(), "no record found") {
 		t.Errorf("no records: %v", err)
 	}
-	p = writeZip(t, map[string]string{"advisory-database-main/vulns/x/PYSEC-1.yaml": good + strings.Repeat("#", 16<<20)})
+	p = ghziptest.WriteZip(t, "main.zip", map[string]string{"advisory-database-main/vulns/x/PYSEC-1.yaml": good + strings.Repeat("#", 16<<20)})
 	if _, err := ReadZipFile(ctx, p, nop); err == nil || !strings.Contains(err.Error(), "main.zip") || !strings.Contains(err.Error(), "vulns/x/PYSEC-1.yaml") {
 		t.Errorf("oversized entry: %v", err)
 	}

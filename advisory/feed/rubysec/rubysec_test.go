@@ -1,10 +1,9 @@
 package rubysec
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/lading-dev/lading/advisory/feed/ghzip/ghziptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -200,27 +199,6 @@ func TestRequirement(t *testing.T) {
 	}
 }
 
-func writeZip(t *testing.T, entries map[string]string) string {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for name, body := range entries {
-		w, err := zw.Create(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write([]byte(body))
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(t.TempDir(), "master.zip")
-	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func TestMalformedArchives(t *testing.T) {
 	ctx := context.Background()
 	nop := func(feed.Entry) error { return nil }
@@ -235,7 +213,7 @@ func TestMalformedArchives(t *testing.T) {
 	if _, err := ReadZipFile(ctx, trunc, nop); err == nil || !strings.Contains(err.Error(), "truncated.zip") {
 		t.Errorf("truncated zip: %v", err)
 	}
-	p := writeZip(t, map[string]string{
+	p := ghziptest.WriteZip(t, "master.zip", map[string]string{
 		"ruby-advisory-db-master/gems/g/CVE-2020-1.yml": good,
 		"ruby-advisory-db-master/gems/g/CVE-2020-2.yml": "gem: [",
 		"ruby-advisory-db-master/gems/g/CVE-2020-3.yml": "title: no gem\n",
@@ -248,11 +226,11 @@ func TestMalformedArchives(t *testing.T) {
 	if err != nil || stats.Records != 1 || stats.Skipped != 4 || !strings.Contains(notes, "gems/g/CVE-2020-2.yml") || !strings.Contains(notes, "gems/stray.yml") {
 		t.Errorf("mixed archive: %+v, %v", stats, err)
 	}
-	p = writeZip(t, map[string]string{"ruby-advisory-db-master/gems/g/CVE-2020-2.yml": "gem: ["})
+	p = ghziptest.WriteZip(t, "master.zip", map[string]string{"ruby-advisory-db-master/gems/g/CVE-2020-2.yml": "gem: ["})
 	if _, err := ReadZipFile(ctx, p, nop); err == nil || !strings.Contains(err.Error(), "no advisory parses") {
 		t.Errorf("nothing parses: %v", err)
 	}
-	p = writeZip(t, map[string]string{"ruby-advisory-db-master/gems/g/CVE-2020-1.yml": good + strings.Repeat("#", 16<<20)})
+	p = ghziptest.WriteZip(t, "master.zip", map[string]string{"ruby-advisory-db-master/gems/g/CVE-2020-1.yml": good + strings.Repeat("#", 16<<20)})
 	if _, err := ReadZipFile(ctx, p, nop); err == nil || !strings.Contains(err.Error(), "master.zip") || !strings.Contains(err.Error(), "gems/g/CVE-2020-1.yml") {
 		t.Errorf("oversized entry: %v", err)
 	}

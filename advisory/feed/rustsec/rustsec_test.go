@@ -1,10 +1,9 @@
 package rustsec
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/lading-dev/lading/advisory/feed/ghzip/ghziptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -313,27 +312,6 @@ func TestParse(t *testing.T) {
 	}
 }
 
-func writeZip(t *testing.T, entries map[string]string) string {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for name, body := range entries {
-		w, err := zw.Create(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.Write([]byte(body))
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	p := filepath.Join(t.TempDir(), "main.zip")
-	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func TestMalformedArchives(t *testing.T) {
 	ctx := context.Background()
 	nop := func(feed.Entry) error { return nil }
@@ -349,7 +327,7 @@ func TestMalformedArchives(t *testing.T) {
 		t.Errorf("truncated zip: %v", err)
 	}
 
-	p := writeZip(t, map[string]string{
+	p := ghziptest.WriteZip(t, "main.zip", map[string]string{
 		"advisory-db-main/crates/x/RUSTSEC-1.md": good,
 		"advisory-db-main/crates/y/RUSTSEC-2.md": "no front matter",
 		"advisory-db-main/crates/y/notes.txt":    "x",
@@ -360,15 +338,15 @@ func TestMalformedArchives(t *testing.T) {
 		t.Errorf("mixed archive: %+v, %v", stats, err)
 	}
 
-	p = writeZip(t, map[string]string{"advisory-db-main/crates/y/RUSTSEC-2.md": "no front matter"})
+	p = ghziptest.WriteZip(t, "main.zip", map[string]string{"advisory-db-main/crates/y/RUSTSEC-2.md": "no front matter"})
 	if _, err := ReadZipFile(ctx, p, nop); err == nil || !strings.Contains(err.Error(), "no advisory parses") {
 		t.Errorf("nothing parses: %v", err)
 	}
-	p = writeZip(t, map[string]string{"advisory-db-main/crates/x/RUSTSEC-1.md": good, "other-main/x": ""})
+	p = ghziptest.WriteZip(t, "main.zip", map[string]string{"advisory-db-main/crates/x/RUSTSEC-1.md": good, "other-main/x": ""})
 	if _, err := ReadZipFile(ctx, p, nop); err == nil || !strings.Contains(err.Error(), "main.zip") {
 		t.Errorf("two top folders: %v", err)
 	}
-	p = writeZip(t, map[string]string{"advisory-db-main/crates/x/RUSTSEC-1.md": good + strings.Repeat(" ", 16<<20)})
+	p = ghziptest.WriteZip(t, "main.zip", map[string]string{"advisory-db-main/crates/x/RUSTSEC-1.md": good + strings.Repeat(" ", 16<<20)})
 	if _, err := ReadZipFile(ctx, p, nop); err == nil || !strings.Contains(err.Error(), "main.zip") || !strings.Contains(err.Error(), "crates/x/RUSTSEC-1.md") {
 		t.Errorf("oversized entry: %v", err)
 	}
