@@ -34,7 +34,10 @@ type Options struct {
 	TempDir string
 	// Limits bound the layer walk.
 	Limits layer.Limits
-	// Progress, when set, is told about each layer as it is read.
+	// Progress, when set, is told about each layer when its reading
+	// starts, as its bytes are read, and when it is done. It may be called
+	// from several goroutines at once, and often: it must be safe for
+	// concurrent use and cheap (throttle any drawing).
 	Progress func(ev LayerEvent)
 	// Owned, when set, is given the final file view, the OS packages and
 	// the other packages, and returns the other packages that the OS
@@ -47,8 +50,16 @@ type Options struct {
 type LayerEvent struct {
 	Index, Count int
 	DiffID       string
-	Size         int64 // compressed size, when known
-	Done         bool
+	// Size is the layer's stored size (the compressed blob), when known:
+	// archives and Engine exports hold layers whose blob size is not.
+	Size int64
+	// Read counts the bytes of the layer read so far: blob bytes when
+	// Size is known, tar bytes otherwise.
+	Read int64
+	// Cached is set on the Done event of a layer whose results came from
+	// the layer cache instead of its bytes.
+	Cached bool
+	Done   bool
 }
 
 // Layer describes one layer of the scanned image.
