@@ -2,6 +2,7 @@ package layer
 
 import (
 	"archive/tar"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -49,63 +50,74 @@ func (t *Tree) Apply(ctx context.Context, index int, r io.Reader, wants Wants) (
 	return t.ApplyFiles(ctx, index, r, wants, nil)
 }
 
-// ApplyFiles is Apply with a second test for regular files.
+// ApplyFiles is Apply with a second test for regular files. It reads the
+// layer into a record (in SpillDir when it is set, else in memory) and
+// replays it; the kept contents are read from the record when opened.
 func (t *Tree) ApplyFiles(ctx context.Context, index int, r io.Reader, wants Wants, fileWants FileWants) (Applied, error) {
+	if t.limits.SpillDir == "" {
+		var buf bytes.Buffer
+		if _, err := ReadLayer(ctx, r, &buf, wants, fileWants, t.limits, t.limits.MaxCaptured-t.captured); err != nil {
+			return Applied{}, err
+		}
+		b := buf.Bytes()
+		t.captured += int64(len(b))
+		return t.Replay(ctx, index, bytes.NewReader(b), int64(len(b)), wants, fileWants)
+	}
+	f, err := os.CreateTemp(t.limits.SpillDir, "layer-*.rec")
+	if err != nil {
+		return Applied{}, fmt.Errorf("layer record: %w", err)
+	}
+	t.recs = append(t.recs, f)
+	st, err := ReadLayer(ctx, r, f, wants, fileWants, t.limits, t.limits.MaxSpilled-t.spilled)
+	if err != nil {
+		return Applied{}, err
+	}
+	t.spilled += st.Contents
+	size, err := f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return Applied{}, fmt.Errorf("layer record: %w", err)
+	}
+	return t.Replay(ctx, index, f, size, wants, fileWants)
+}
+
+// Replay applies a layer's record, as ReadLayer wrote it, on top of the
+// tree. index is the layer's position (0 for the lowest). The record's
+// problems join t.Problems. The kept files' contents stay in src and are
+// read from it when opened, so src must stay readable while the tree is
+// used.
+func (t *Tree) Replay(ctx context.Context, index int, src io.ReaderAt, size int64, wants Wants, fileWants FileWants) (Applied, error) {
 	var res Applied
-	cr := &countingReader{r: r, limit: t.limits.MaxLayerBytes}
-	tr := tar.NewReader(cr)
-	for {
-		if res.Entries%1024 == 0 {
+	rr, err := newRecordReader(src, size)
+	if err != nil {
+		return res, err
+	}
+	for n := 0; ; n++ {
+		if n%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return res, err
 			}
 		}
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			if _, err := io.Copy(io.Discard, cr); err != nil {
-				return res, fmt.Errorf("reading past the tar end marker: %w", err)
-			}
+		op, err := rr.next()
+		if err != nil {
+			return res, err
+		}
+		switch op.kind {
+		case opEnd:
+			res.Entries = op.entries
 			return res, nil
-		}
-		if err != nil {
-			return res, fmt.Errorf("reading tar entry %d: %w", res.Entries+1, err)
-		}
-		res.Entries++
-		if res.Entries > t.limits.MaxEntries {
-			return res, fmt.Errorf("layer has more than %d entries", t.limits.MaxEntries)
-		}
-		if len(hdr.Name) > t.limits.MaxPathLen {
-			t.problem(index, hdr.Name[:64]+"…", fmt.Errorf("entry name is %d bytes long, more than %d", len(hdr.Name), t.limits.MaxPathLen))
-			continue
-		}
-		name, err := CleanName(hdr.Name)
-		if err != nil {
-			t.problem(index, hdr.Name, err)
-			continue
-		}
-		if name == "" {
-			continue // the root directory itself
-		}
-		want := !strings.HasPrefix(path.Base(name), whiteoutPrefix) && wants(name)
-		if !want && fileWants != nil && isRegular(hdr.Typeflag) && !strings.HasPrefix(path.Base(name), whiteoutPrefix) {
-			want = fileWants(name, hdr.FileInfo().Mode(), hdr.Size)
-		}
-		if !want && fileWants != nil && hdr.Typeflag == tar.TypeLink {
-			// A hard link to a kept file is kept too.
-			if target, err := CleanName(hdr.Linkname); err == nil {
-				if src, _ := t.lookup(target, false); src != nil && src.kept() {
-					want = true
-				}
+		case opProblem:
+			err := errors.New(op.text)
+			if op.text == ErrEscapesRoot.Error() {
+				err = ErrEscapesRoot
 			}
+			t.problem(index, op.name, err)
+			continue
 		}
-		touched, err := t.applyEntry(index, name, hdr, tr, wants, want)
-		if errors.Is(err, ErrLayerTooLarge) {
-			return res, fmt.Errorf("%s: %w", name, err)
-		}
+		want, touched, err := t.applyOp(index, op, src, wants, fileWants != nil)
 		if err != nil {
-			t.problem(index, name, err)
+			t.problem(index, op.name, err)
 		}
-		res.note(name, touched, want)
+		res.note(op.name, touched, want)
 	}
 }
 
@@ -166,23 +178,24 @@ func (t *Tree) problem(layer int, name string, err error) {
 	}
 }
 
-func (t *Tree) applyEntry(index int, name string, hdr *tar.Header, r io.Reader, wants Wants, want bool) (bool, error) {
+func (t *Tree) applyOp(index int, op recOp, src io.ReaderAt, wants Wants, filesWanted bool) (want, touched bool, err error) {
+	name := op.name
 	dir, base := path.Split(name)
 	if base == opaqueMarker {
 		parent, _ := t.lookupParent(name, index, true)
 		touched := t.hasCaptured(parent, index)
 		t.removeLower(parent, index)
-		return touched, nil
+		return false, touched, nil
 	}
 	if strings.HasPrefix(base, whiteoutPrefix) {
 		target := dir + strings.TrimPrefix(base, whiteoutPrefix)
 		parent, tb := t.lookupParent(target, index, false)
 		if parent == nil {
-			return false, nil
+			return false, false, nil
 		}
 		victim := parent.children[tb]
 		if victim == nil {
-			return false, nil
+			return false, false, nil
 		}
 		touched := wants(target) || t.hasCaptured(victim, index)
 		if victim.layer < index {
@@ -191,58 +204,76 @@ func (t *Tree) applyEntry(index int, name string, hdr *tar.Header, r io.Reader, 
 		} else if victim.kind == KindDir {
 			t.removeLower(victim, index)
 		}
-		return touched, nil
+		return false, touched, nil
+	}
+	switch op.kind {
+	case opFile, opFileGone, opFailed:
+		want = true
+	case opSkip:
+	case opHardlink:
+		want = wants(name)
+		if !want && filesWanted {
+			// A hard link to a kept file is kept too.
+			if target, err := CleanName(op.text); err == nil {
+				if src, _ := t.lookup(target, false); src != nil && src.kept() {
+					want = true
+				}
+			}
+		}
+	default:
+		want = wants(name)
 	}
 
 	parent, base := t.lookupParent(name, index, true)
 	old := parent.children[base]
-	touched := want || (old != nil && t.hasCaptured(old, -1))
+	touched = want || (old != nil && t.hasCaptured(old, -1))
 
-	switch hdr.Typeflag {
-	case tar.TypeDir:
+	switch op.kind {
+	case opDir:
 		if old != nil && old.kind == KindDir {
 			old.layer = max(old.layer, index)
-			old.mode = uint32(hdr.Mode)
-			return touched, nil
+			old.mode = uint32(op.mode)
+			return want, touched, nil
 		}
 		if old != nil {
 			t.release(old)
 		}
-		parent.children[base] = &node{kind: KindDir, layer: index, mode: uint32(hdr.Mode), children: map[string]*node{}}
-		return touched, nil
-	case tar.TypeSymlink:
+		parent.children[base] = &node{kind: KindDir, layer: index, mode: uint32(op.mode), children: map[string]*node{}}
+	case opSymlink:
 		if old != nil {
 			t.release(old)
 		}
-		parent.children[base] = &node{kind: KindSymlink, layer: index, link: hdr.Linkname, mode: uint32(hdr.Mode)}
-		return touched, nil
-	case tar.TypeLink:
-		return touched, t.applyHardlink(index, parent, base, old, hdr.Linkname, want)
-	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
+		parent.children[base] = &node{kind: KindSymlink, layer: index, link: op.text, mode: uint32(op.mode)}
+	case opHardlink:
+		return want, touched, t.applyHardlink(index, parent, base, old, op.text, want)
+	case opFile, opFileGone:
 		if old != nil {
 			t.release(old)
 			delete(parent.children, base)
 		}
-		if !want {
-			// Unwanted files are not kept, but their absence must still
-			// hide what lower layers had at this path (done above).
-			return touched, nil
+		n := &node{kind: KindFile, layer: index, size: op.size, mode: uint32(op.mode)}
+		if op.kind == opFile {
+			n.rec, n.off = src, op.offset
+		} else {
+			n.gone = true
 		}
-		n := &node{kind: KindFile, layer: index, size: hdr.Size, mode: uint32(hdr.Mode)}
 		parent.children[base] = n
-		if err := t.capture(n, r, hdr.Size); err != nil {
-			delete(parent.children, base)
-			return touched, err
-		}
-		return touched, nil
-	default:
-		// Devices, FIFOs and the like: they hide what was below them.
+	case opFailed:
 		if old != nil {
 			t.release(old)
 			delete(parent.children, base)
 		}
-		return touched, nil
+		return want, touched, errors.New(op.text)
+	default:
+		// Files that are not wanted are not kept, but their absence must
+		// still hide what lower layers had at this path; devices, FIFOs
+		// and the like too.
+		if old != nil {
+			t.release(old)
+			delete(parent.children, base)
+		}
 	}
+	return want, touched, nil
 }
 
 // applyHardlink makes name a copy of the file it links to, if that file is
@@ -261,7 +292,10 @@ func (t *Tree) applyHardlink(index int, parent *node, base string, old *node, li
 		return nil
 	}
 	n := &node{kind: KindFile, layer: index, size: src.size, mode: src.mode}
-	if src.spill != "" {
+	switch {
+	case src.rec != nil || src.gone:
+		n.rec, n.off, n.gone = src.rec, src.off, src.gone
+	case src.spill != "":
 		f, err := os.CreateTemp(t.limits.SpillDir, "link-*")
 		if err != nil {
 			return err
@@ -273,7 +307,7 @@ func (t *Tree) applyHardlink(index int, parent *node, base string, old *node, li
 		}
 		n.spill = f.Name()
 		t.spilled += n.size
-	} else {
+	default:
 		n.data = src.data
 		t.captured += int64(len(src.data))
 	}

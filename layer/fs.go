@@ -16,6 +16,11 @@ const maxLinkHops = 40
 
 var errLinkLoop = errors.New("too many levels of symbolic links")
 
+// errGone is opening a file whose results came from the layer cache, which
+// keeps the contents of only the files read as a whole view (package
+// databases, os-release).
+var errGone = errors.New("its contents are not kept in the layer cache")
+
 // lookup finds the node at name, following links in every directory
 // component and, when follow is set, in the last one too. Links are resolved
 // inside the tree: an absolute target starts at the image root and ".." at
@@ -97,6 +102,12 @@ func (t *Tree) Open(name string) (fs.File, error) {
 	if n.kind == KindDir {
 		return &dirFile{tree: t, info: info, n: n}, nil
 	}
+	if n.gone {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: errGone}
+	}
+	if n.rec != nil {
+		return &file{info: info, r: io.NewSectionReader(n.rec, n.off, n.size)}, nil
+	}
 	if n.spill != "" {
 		f, err := os.Open(n.spill)
 		if err != nil {
@@ -119,7 +130,7 @@ func (t *Tree) ReadFile(name string) ([]byte, error) {
 	if !ok {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: errors.New("is a directory")}
 	}
-	if ff.info.n.spill != "" {
+	if ff.info.n.spill != "" || ff.info.n.rec != nil {
 		return io.ReadAll(ff.r)
 	}
 	return bytes.Clone(ff.info.n.data), nil

@@ -93,10 +93,13 @@ func (l Limits) withDefaults() Limits {
 
 type node struct {
 	kind     Kind
-	layer    int    // index of the layer that last wrote this node
-	link     string // symlink target
-	data     []byte // contents of a wanted file kept in memory
-	spill    string // or the path of the file holding them
+	layer    int         // index of the layer that last wrote this node
+	link     string      // symlink target
+	data     []byte      // contents of a wanted file kept in memory
+	spill    string      // or the path of the file holding them
+	rec      io.ReaderAt // or the layer record holding them, from off
+	off      int64
+	gone     bool // or they were kept once but left out of the layer cache
 	size     int64
 	mode     uint32
 	children map[string]*node
@@ -108,6 +111,7 @@ type Tree struct {
 	limits   Limits
 	captured int64
 	spilled  int64
+	recs     []*os.File // layer records written by ApplyFiles
 	// Problems collects entries that were refused or files that could not
 	// be kept, in the order met.
 	Problems []Problem
@@ -206,10 +210,12 @@ func (t *Tree) releaseNode(n *node) {
 		t.spilled -= n.size
 		n.spill = ""
 	}
+	// A record holds a whole layer; it goes when the tree is closed.
+	n.rec, n.gone = nil, false
 }
 
 // kept reports whether the node holds a wanted file's contents.
-func (n *node) kept() bool { return n.data != nil || n.spill != "" }
+func (n *node) kept() bool { return n.data != nil || n.spill != "" || n.rec != nil || n.gone }
 
 // Release drops the kept contents of the file at name (links not
 // followed): an extractor that has read a file for good frees its memory
@@ -220,9 +226,14 @@ func (t *Tree) Release(name string) {
 	}
 }
 
-// Close removes every spilled file.
+// Close removes every spilled file and layer record.
 func (t *Tree) Close() {
 	t.release(t.root)
+	for _, f := range t.recs {
+		f.Close()
+		os.Remove(f.Name())
+	}
+	t.recs = nil
 }
 
 // removeLower drops from n's subtree every node written by a layer below

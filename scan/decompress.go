@@ -18,13 +18,23 @@ import (
 // standard library's gzip; the blob reader underneath still checks the
 // digest once it has been read to its end, which Close ensures. Other
 // sources hand over their tar as it is.
-func uncompressed(l v1.Layer, storesBlobs bool) (io.ReadCloser, error) {
+//
+// progress, when set, is told the bytes read so far: blob bytes, or tar
+// bytes for sources without blobs.
+func uncompressed(l v1.Layer, storesBlobs bool, progress func(int64)) (io.ReadCloser, error) {
 	if !storesBlobs {
-		return l.Uncompressed()
+		rc, err := l.Uncompressed()
+		if err != nil || progress == nil {
+			return rc, err
+		}
+		return &counted{ReadCloser: rc, progress: progress}, nil
 	}
 	blob, err := l.Compressed()
 	if err != nil {
 		return nil, err
+	}
+	if progress != nil {
+		blob = &counted{ReadCloser: blob, progress: progress}
 	}
 	br := bufio.NewReaderSize(blob, 1<<16)
 	magic, _ := br.Peek(4)
@@ -74,4 +84,18 @@ func (d *decompressed) Close() error {
 		err = d.close()
 	}
 	return errors.Join(err, d.blob.Close())
+}
+
+// counted reports the bytes read through it.
+type counted struct {
+	io.ReadCloser
+	n        int64
+	progress func(int64)
+}
+
+func (c *counted) Read(p []byte) (int, error) {
+	n, err := c.ReadCloser.Read(p)
+	c.n += int64(n)
+	c.progress(c.n)
+	return n, err
 }

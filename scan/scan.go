@@ -7,12 +7,13 @@ package scan
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
 	"io/fs"
 	"os"
+	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -44,6 +45,13 @@ type Options struct {
 	// package manager does not own (a Python module installed by dpkg is
 	// reported under its Debian package, not again as a PyPI one).
 	Owned func(fsys fs.FS, osPkgs, other []*inventory.Package) []*inventory.Package
+	// OSVersion changes whenever DetectOS or OSWants would give another
+	// result for the same files; it is part of the layer cache's key.
+	OSVersion int
+	// Cache, when set, keeps what each layer gave for later scans.
+	Cache *LayerCache
+	// Workers bounds how many layers are read at once (default GOMAXPROCS).
+	Workers int
 }
 
 // LayerEvent reports progress through the layers.
@@ -94,6 +102,7 @@ func Run(ctx context.Context, img *source.Image, opts Options) (*Result, error) 
 	r := &runner{opts: opts, tree: layer.NewTree(opts.Limits), since: map[string]map[string]int{},
 		last: map[string][]*inventory.Package{}, files: map[string]map[string]fileResult{}}
 	defer r.tree.Close()
+	defer r.closeFiles()
 	if img.Image == nil {
 		if err := r.dir(ctx, img.Dir); err != nil {
 			return nil, err
@@ -116,6 +125,12 @@ type runner struct {
 	// files holds, per file extractor, what each file gave.
 	files    map[string]map[string]fileResult
 	problems []Problem
+
+	// contents counts the wanted files' bytes in scratch records.
+	contents atomic.Int64
+	mu       sync.Mutex
+	open     []*os.File // layer cache entries being read
+	scratch  []*os.File // scratch records
 }
 
 type fileResult struct {
@@ -150,85 +165,8 @@ func (r *runner) dir(ctx context.Context, root string) error {
 	if err != nil {
 		return err
 	}
-	return r.extract(ctx, 0, res)
-}
-
-func (r *runner) image(ctx context.Context, img v1.Image, storesBlobs bool) error {
-	layers, err := img.Layers()
-	if err != nil {
-		return fmt.Errorf("listing layers: %w", err)
-	}
-	cfg, err := img.ConfigFile()
-	if err != nil {
-		return fmt.Errorf("reading image config: %w", err)
-	}
-	history := layerHistory(cfg, len(layers))
-	for i, l := range layers {
-		info := Layer{Index: i, CreatedBy: history[i]}
-		// The config (itself checked against its digest) names each
-		// layer's diff ID; asking a compressed layer for it would inflate
-		// and hash the whole layer once more before the walk reads it.
-		if len(cfg.RootFS.DiffIDs) == len(layers) {
-			info.DiffID = cfg.RootFS.DiffIDs[i].String()
-		} else if d, err := l.DiffID(); err == nil {
-			info.DiffID = d.String()
-		}
-		if storesBlobs {
-			// Archives and Engine exports hold layers uncompressed; asking
-			// them for a blob digest or size would compress the whole layer
-			// only to describe a blob that exists nowhere.
-			if d, err := l.Digest(); err == nil {
-				info.Digest = d.String()
-			}
-			if s, err := l.Size(); err == nil {
-				info.Size = s
-			}
-		}
-		r.layers = append(r.layers, info)
-		if r.opts.Progress != nil {
-			r.opts.Progress(LayerEvent{Index: i, Count: len(layers), DiffID: info.DiffID, Size: info.Size})
-		}
-		res, err := r.applyLayer(ctx, i, l, storesBlobs)
-		if err != nil {
-			// Name the stored blob too, where there is one: it is the file
-			// to look at in a layout, the URL path in a registry.
-			id := info.DiffID
-			switch {
-			case info.Digest != "" && id != "":
-				id += ", blob " + info.Digest
-			case info.Digest != "":
-				id = "blob " + info.Digest
-			}
-			return fmt.Errorf("layer %d (%s): %w", i+1, id, err)
-		}
-		if err := r.extract(ctx, i, res); err != nil {
-			return err
-		}
-		if r.opts.Progress != nil {
-			r.opts.Progress(LayerEvent{Index: i, Count: len(layers), DiffID: info.DiffID, Size: info.Size, Done: true})
-		}
-	}
-	return nil
-}
-
-func (r *runner) applyLayer(ctx context.Context, i int, l v1.Layer, storesBlobs bool) (layer.Applied, error) {
-	rc, err := uncompressed(l, storesBlobs)
-	if err != nil {
-		return layer.Applied{}, err
-	}
-	defer rc.Close()
-	res, err := r.tree.ApplyFiles(ctx, i, rc, r.wants, r.fileWants)
-	if err != nil {
-		return res, err
-	}
-	// Drain what follows the tar end marker so that a digest check on the
-	// compressed stream sees every byte.
-	if d, ok := rc.(*decompressed); ok {
-		err = d.Drain()
-	} else {
-		_, err = io.Copy(io.Discard, rc)
-	}
-	return res, err
+	_, err = r.extract(ctx, 0, res, nil)
+	return err
 }
 
 // layerHistory maps each layer to the history instruction that created it:
@@ -252,9 +190,13 @@ func layerHistory(cfg *v1.ConfigFile, n int) []string {
 	return steps
 }
 
-func (r *runner) extract(ctx context.Context, i int, res layer.Applied) error {
+// extract runs the extractors after layer i was applied. reuse holds
+// per-file extractors' results for this layer from the layer cache, which
+// are taken instead of running them; the results of those that ran are
+// returned for the cache.
+func (r *runner) extract(ctx context.Context, i int, res layer.Applied, reuse map[string]*cachedResult) ([]cachedResult, error) {
 	if !res.Touched && i > 0 {
-		return nil
+		return nil, nil
 	}
 	if r.opts.DetectOS != nil {
 		d, err := r.opts.DetectOS(r.tree)
@@ -271,11 +213,18 @@ func (r *runner) extract(ctx context.Context, i int, res layer.Applied) error {
 		}
 	}
 	in := extract.Input{FS: r.tree, Distro: r.distro, TempDir: r.opts.TempDir}
+	var ran []cachedResult
 	for _, e := range r.opts.Extractors {
 		if fe, ok := e.(extract.FileExtractor); ok {
-			if err := r.extractFiles(ctx, i, fe, in, res); err != nil {
-				return err
+			if c := reuse[e.Name()]; c != nil {
+				r.reuseFiles(i, fe, c, res)
+				continue
 			}
+			c, err := r.extractFiles(ctx, i, fe, in, res)
+			if err != nil {
+				return nil, err
+			}
+			ran = append(ran, c)
 			continue
 		}
 		if !r.concerns(e, res) && i > 0 {
@@ -284,32 +233,30 @@ func (r *runner) extract(ctx context.Context, i int, res layer.Applied) error {
 		pkgs, err := e.Extract(ctx, in)
 		if err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
-				return ctxErr
+				return nil, ctxErr
 			}
 			r.fileErrors(e.Name(), i, err)
 		}
 		r.record(e.Name(), i, pkgs)
 	}
 	r.releaseFiles(res)
-	return nil
+	return ran, nil
 }
 
 // extractFiles runs a per-file extractor on each wanted file the layer
 // wrote, then lets the tree drop the file's contents unless another
 // extractor reads it as part of a whole.
-func (r *runner) extractFiles(ctx context.Context, i int, e extract.FileExtractor, in extract.Input, res layer.Applied) error {
-	results := r.files[e.Name()]
-	if results == nil {
-		results = map[string]fileResult{}
-		r.files[e.Name()] = results
-	}
+func (r *runner) extractFiles(ctx context.Context, i int, e extract.FileExtractor, in extract.Input, res layer.Applied) (cachedResult, error) {
+	c := cachedResult{Extractor: e.Name(), Version: e.Version()}
+	results := r.results(e.Name())
 	_, picksByMode := e.(extract.FileWanter)
+	problemsBefore := len(r.problems)
 	for _, p := range res.Paths {
 		if !e.Wants(p) && !picksByMode {
 			continue
 		}
 		if err := ctx.Err(); err != nil {
-			return err
+			return c, err
 		}
 		pkgs, err := e.ExtractFile(ctx, in, p)
 		if err != nil {
@@ -317,11 +264,58 @@ func (r *runner) extractFiles(ctx context.Context, i int, e extract.FileExtracto
 		}
 		if len(pkgs) > 0 {
 			results[p] = fileResult{layer: i, pkgs: pkgs}
+			if r.opts.Cache != nil {
+				if c.Files == nil {
+					c.Files = map[string][]*inventory.Package{}
+				}
+				c.Files[p] = clonePackages(pkgs)
+			}
 		} else {
 			delete(results, p)
 		}
 	}
-	return nil
+	c.Problems = append(c.Problems, r.problems[problemsBefore:]...)
+	return c, nil
+}
+
+// reuseFiles takes a per-file extractor's results for layer i from the
+// layer cache, as extractFiles would have found them.
+func (r *runner) reuseFiles(i int, e extract.FileExtractor, c *cachedResult, res layer.Applied) {
+	results := r.results(e.Name())
+	_, picksByMode := e.(extract.FileWanter)
+	for _, p := range res.Paths {
+		if !e.Wants(p) && !picksByMode {
+			continue
+		}
+		if pkgs := c.Files[p]; len(pkgs) > 0 {
+			results[p] = fileResult{layer: i, pkgs: clonePackages(pkgs)}
+		} else {
+			delete(results, p)
+		}
+	}
+	r.problems = append(r.problems, c.Problems...)
+}
+
+func (r *runner) results(extractor string) map[string]fileResult {
+	results := r.files[extractor]
+	if results == nil {
+		results = map[string]fileResult{}
+		r.files[extractor] = results
+	}
+	return results
+}
+
+// clonePackages copies packages deeply enough that the report's edits to
+// one copy (layers, locations) leave the other alone.
+func clonePackages(pkgs []*inventory.Package) []*inventory.Package {
+	out := make([]*inventory.Package, len(pkgs))
+	for i, p := range pkgs {
+		c := *p
+		c.Licenses = slices.Clone(p.Licenses)
+		c.Locations = slices.Clone(p.Locations)
+		out[i] = &c
+	}
+	return out
 }
 
 // releaseFiles frees the contents of files that only per-file extractors

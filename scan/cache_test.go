@@ -1,0 +1,346 @@
+package scan_test
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/lading-dev/lading/extract"
+	"github.com/lading-dev/lading/extract/list"
+	"github.com/lading-dev/lading/image/source"
+	"github.com/lading-dev/lading/internal/testutil"
+	"github.com/lading-dev/lading/osrelease"
+	"github.com/lading-dev/lading/scan"
+)
+
+type tarFile struct {
+	name, body string
+	link       string
+	typ        byte
+}
+
+// tarLayer makes a gzip layer holding files, in order.
+func tarLayer(t *testing.T, files ...tarFile) v1.Layer {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, f := range files {
+		h := &tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.body)), Typeflag: tar.TypeReg}
+		if f.typ != 0 {
+			h.Typeflag, h.Size, h.Linkname, h.Mode = f.typ, 0, f.link, 0o755
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write([]byte(f.body))
+	}
+	tw.Close()
+	b := buf.Bytes()
+	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func readShared(t *testing.T, elem ...string) string {
+	t.Helper()
+	b, err := os.ReadFile(testutil.Shared(t, elem...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// cacheImages builds two images as OCI layouts that share their first two
+// layers: the Alpine 3.20.3 package database, then an npm lockfile (v3,
+// from the fixtures) and a whiteout of a file of the first layer; the
+// first image ends with a Poetry lockfile, the second with a Pipfile.lock.
+func cacheImages(t *testing.T) (string, string) {
+	t.Helper()
+	base := tarLayer(t,
+		tarFile{name: "etc/", typ: tar.TypeDir},
+		tarFile{name: "etc/os-release", body: readShared(t, "fixtures", "alpine", "apk-db", "3.20.3", "etc", "os-release")},
+		tarFile{name: "etc/motd", body: "welcome\n"},
+		tarFile{name: "lib/apk/db/installed", body: readShared(t, "fixtures", "alpine", "apk-db", "3.20.3", "lib", "apk", "db", "installed")},
+	)
+	app := tarLayer(t,
+		tarFile{name: "srv/app/package-lock.json", body: readShared(t, "fixtures", "npm", "npm-lockv3-advisories", "package-lock.json")},
+		tarFile{name: "etc/.wh.motd"},
+		tarFile{name: "srv/current", link: "app", typ: tar.TypeSymlink},
+	)
+	top1 := tarLayer(t, tarFile{name: "srv/py/poetry.lock", body: readShared(t, "fixtures", "python", "lockfiles", "poetry_flask.lock")})
+	top2 := tarLayer(t, tarFile{name: "srv/py/Pipfile.lock", body: readShared(t, "fixtures", "python", "lockfiles", "Pipfile_many.lock")})
+	write := func(top v1.Layer) string {
+		img, err := mutate.AppendLayers(empty.Image, base, app, top)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := filepath.Join(t.TempDir(), "layout")
+		p, err := layout.Write(d, empty.Index)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.AppendImage(img); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	return write(top1), write(top2)
+}
+
+type cacheRun struct {
+	res    *scan.Result
+	cached []bool // per layer, from the Done events
+}
+
+func scanCached(t *testing.T, dir string, cache *scan.LayerCache, extractors []extract.Extractor) cacheRun {
+	t.Helper()
+	img, err := source.Open(context.Background(), "oci-layout:"+dir, source.Options{TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer img.Close()
+	var mu sync.Mutex
+	var run cacheRun
+	res, err := scan.Run(context.Background(), img, scan.Options{
+		Extractors: extractors, DetectOS: osrelease.Detect, OSWants: osrelease.Wants,
+		TempDir: t.TempDir(), Cache: cache,
+		Progress: func(ev scan.LayerEvent) {
+			if !ev.Done {
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if run.cached == nil {
+				run.cached = make([]bool, ev.Count)
+			}
+			run.cached[ev.Index] = ev.Cached
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run.res = res
+	return run
+}
+
+func allExtractors() []extract.Extractor { return append(list.OS(), list.Language()...) }
+
+func resultJSON(t *testing.T, r *scan.Result) string {
+	t.Helper()
+	b, err := json.MarshalIndent(r, "", " ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func entries(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	sort.Strings(names)
+	return names
+}
+
+func equalBools(a []bool, b ...bool) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// A warm scan takes every layer from the cache and finds exactly what the
+// cold scan found; an image sharing the lower layers reads only its own.
+func TestLayerCacheWarmEqualsCold(t *testing.T) {
+	one, two := cacheImages(t)
+	cache := &scan.LayerCache{Dir: filepath.Join(t.TempDir(), "layers")}
+	uncached := scanCached(t, one, nil, allExtractors())
+	cold := scanCached(t, one, cache, allExtractors())
+	if !equalBools(cold.cached, false, false, false) {
+		t.Errorf("cold scan: cached %v, want none", cold.cached)
+	}
+	if n := len(entries(t, cache.Dir)); n != 3 {
+		t.Errorf("%d cache entries after the cold scan, want one per layer (3)", n)
+	}
+	warm := scanCached(t, one, cache, allExtractors())
+	if !equalBools(warm.cached, true, true, true) {
+		t.Errorf("warm scan: cached %v, want all", warm.cached)
+	}
+	want := resultJSON(t, uncached.res)
+	if got := resultJSON(t, cold.res); got != want {
+		t.Errorf("cold scan with a cache differs from one without:\n%s\nwant\n%s", got, want)
+	}
+	if got := resultJSON(t, warm.res); got != want {
+		t.Errorf("warm scan differs from the cold one:\n%s\nwant\n%s", got, want)
+	}
+	// The packages checked against the fixtures: 14 apk packages (fixtures
+	// PROVENANCE §1b), and npm and PyPI ones from the lockfiles.
+	types := map[string]int{}
+	for _, p := range warm.res.Packages {
+		types[p.Type]++
+	}
+	if types["apk"] != 14 || types["npm"] == 0 || types["pypi"] == 0 {
+		t.Errorf("package types %v, want 14 apk and some npm and pypi", types)
+	}
+	other := scanCached(t, two, cache, allExtractors())
+	if !equalBools(other.cached, true, true, false) {
+		t.Errorf("image sharing two layers: cached %v, want the two shared", other.cached)
+	}
+	if got, want := resultJSON(t, other.res), resultJSON(t, scanCached(t, two, nil, allExtractors()).res); got != want {
+		t.Errorf("partly cached scan differs from an uncached one:\n%s\nwant\n%s", got, want)
+	}
+}
+
+// bumped is an extractor whose version changed.
+type bumped struct{ extract.FileExtractor }
+
+func (b bumped) Version() int { return b.FileExtractor.Version() + 1 }
+
+type bumpedWanter struct {
+	bumped
+	extract.FileWanter
+}
+
+// A new version of one per-file extractor re-reads only the layers holding
+// a file it wants, and the others' cached results are kept.
+func TestLayerCacheExtractorVersion(t *testing.T) {
+	one, _ := cacheImages(t)
+	cache := &scan.LayerCache{Dir: filepath.Join(t.TempDir(), "layers")}
+	first := scanCached(t, one, cache, allExtractors())
+	var changed []extract.Extractor
+	found := false
+	for _, e := range allExtractors() {
+		if fe, ok := e.(extract.FileExtractor); ok && e.Name() == npmLockName(t) {
+			found = true
+			if fw, ok := e.(extract.FileWanter); ok {
+				e = bumpedWanter{bumped{fe}, fw}
+			} else {
+				e = bumped{fe}
+			}
+		}
+		changed = append(changed, e)
+	}
+	if !found {
+		t.Fatal("no npm lockfile extractor")
+	}
+	again := scanCached(t, one, cache, changed)
+	if !equalBools(again.cached, true, false, true) {
+		t.Errorf("after the npm extractor's version changed: cached %v, want only the npm layer read again", again.cached)
+	}
+	if got, want := resultJSON(t, again.res), resultJSON(t, first.res); got != want {
+		t.Errorf("results differ:\n%s\nwant\n%s", got, want)
+	}
+	third := scanCached(t, one, cache, changed)
+	if !equalBools(third.cached, true, true, true) {
+		t.Errorf("third scan: cached %v, want all", third.cached)
+	}
+}
+
+func npmLockName(t *testing.T) string {
+	for _, e := range list.Language() {
+		if _, ok := e.(extract.FileExtractor); ok && e.Wants("srv/app/package-lock.json") {
+			return e.Name()
+		}
+	}
+	t.Fatal("no extractor wants package-lock.json")
+	return ""
+}
+
+// A damaged entry is a miss: the layer is read again and the entry
+// rewritten. Past MaxBytes, the entries used least recently go.
+func TestLayerCacheDamageAndEviction(t *testing.T) {
+	one, _ := cacheImages(t)
+	cache := &scan.LayerCache{Dir: filepath.Join(t.TempDir(), "layers")}
+	want := resultJSON(t, scanCached(t, one, cache, allExtractors()).res)
+	names := entries(t, cache.Dir)
+	for _, n := range names {
+		p := filepath.Join(cache.Dir, n)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b[len(b)/2] ^= 0xff
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	damaged := scanCached(t, one, cache, allExtractors())
+	if !equalBools(damaged.cached, false, false, false) {
+		t.Errorf("damaged entries: cached %v, want none", damaged.cached)
+	}
+	if got := resultJSON(t, damaged.res); got != want {
+		t.Errorf("results after damage differ:\n%s\nwant\n%s", got, want)
+	}
+	if w := scanCached(t, one, cache, allExtractors()); !equalBools(w.cached, true, true, true) {
+		t.Errorf("after rewriting: cached %v, want all", w.cached)
+	}
+
+	var total int64
+	for _, n := range entries(t, cache.Dir) {
+		info, _ := os.Stat(filepath.Join(cache.Dir, n))
+		total += info.Size()
+	}
+	small := &scan.LayerCache{Dir: filepath.Join(t.TempDir(), "small"), MaxBytes: total / 2}
+	scanCached(t, one, small, allExtractors())
+	var left int64
+	for _, n := range entries(t, small.Dir) {
+		info, _ := os.Stat(filepath.Join(small.Dir, n))
+		left += info.Size()
+	}
+	if left > small.MaxBytes || left == 0 {
+		t.Errorf("cache holds %d bytes, want some and at most %d", left, small.MaxBytes)
+	}
+}
+
+// Scans sharing one cache at once all get whole results.
+func TestLayerCacheConcurrent(t *testing.T) {
+	one, _ := cacheImages(t)
+	want := resultJSON(t, scanCached(t, one, nil, allExtractors()).res)
+	cache := &scan.LayerCache{Dir: filepath.Join(t.TempDir(), "layers")}
+	var wg sync.WaitGroup
+	got := make([]string, 6)
+	for i := range got {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			got[i] = resultJSON(t, scanCached(t, one, cache, allExtractors()).res)
+		}(i)
+	}
+	wg.Wait()
+	for i, g := range got {
+		if g != want {
+			t.Errorf("scan %d differs:\n%s\nwant\n%s", i, g, want)
+		}
+	}
+	for _, n := range entries(t, cache.Dir) {
+		if n[0] == '.' {
+			t.Errorf("temporary file %s left in the cache", n)
+		}
+	}
+}

@@ -1,0 +1,348 @@
+package scan
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"sync"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/lading-dev/lading/extract"
+	"github.com/lading-dev/lading/layer"
+)
+
+// prepared is one layer made ready for the ordered walk: read into a
+// record, or found in the layer cache.
+type prepared struct {
+	done chan struct{}
+	err  error
+	src  io.ReaderAt
+	size int64
+	// hit is set when the record came from the layer cache.
+	hit *cacheHit
+	// reuse holds per-file extractors' results from the cache that are
+	// still valid, also when the layer had to be read again.
+	reuse map[string]*cachedResult
+}
+
+// image reads the layers of img. Layers are read (decompressed, their
+// tar walked, the wanted files' contents written to a record) several at
+// once, by up to Workers goroutines, ahead of the walk; the walk replays
+// the records into the squashed tree in layer order and runs the
+// extractors. Each layer is read once, as a stream.
+func (r *runner) image(ctx context.Context, img v1.Image, storesBlobs bool) error {
+	layers, err := img.Layers()
+	if err != nil {
+		return fmt.Errorf("listing layers: %w", err)
+	}
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		return fmt.Errorf("reading image config: %w", err)
+	}
+	history := layerHistory(cfg, len(layers))
+	diffIDs := make([]string, len(layers))
+	for i, l := range layers {
+		info := Layer{Index: i, CreatedBy: history[i]}
+		// The config (itself checked against its digest) names each
+		// layer's diff ID; asking a compressed layer for it would inflate
+		// and hash the whole layer once more before the walk reads it.
+		if len(cfg.RootFS.DiffIDs) == len(layers) {
+			info.DiffID = cfg.RootFS.DiffIDs[i].String()
+		} else if d, err := l.DiffID(); err == nil {
+			info.DiffID = d.String()
+		}
+		if storesBlobs {
+			// Archives and Engine exports hold layers uncompressed; asking
+			// them for a blob digest or size would compress the whole layer
+			// only to describe a blob that exists nowhere.
+			if d, err := l.Digest(); err == nil {
+				info.Digest = d.String()
+			}
+			if s, err := l.Size(); err == nil {
+				info.Size = s
+			}
+		}
+		diffIDs[i] = info.DiffID
+		r.layers = append(r.layers, info)
+	}
+	var chain []string
+	var sig string
+	if r.opts.Cache != nil {
+		chain = chainIDs(diffIDs)
+		sig = cacheSignature(r.opts)
+	}
+
+	workers := r.opts.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+	preps := make([]*prepared, len(layers))
+	for i := range preps {
+		preps[i] = &prepared{done: make(chan struct{})}
+	}
+	// ahead bounds the layers read but not yet walked, and so the scratch
+	// space they hold; sem bounds the goroutines reading.
+	ahead := make(chan struct{}, workers+1)
+	sem := make(chan struct{}, workers)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for i := range layers {
+			select {
+			case ahead <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				defer func() { <-sem }()
+				var chainID string
+				if chain != nil {
+					chainID = chain[i]
+				}
+				r.prepare(ctx, i, len(layers), layers[i], storesBlobs, chainID, sig, preps[i])
+				close(preps[i].done)
+			}(i)
+		}
+	}()
+
+	wrote := false
+	for i := range layers {
+		p := preps[i]
+		select {
+		case <-p.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		if p.err != nil {
+			return r.layerError(i, p.err)
+		}
+		res, err := r.tree.Replay(ctx, i, p.src, p.size, r.wants, r.fileWants)
+		if err != nil {
+			return r.layerError(i, err)
+		}
+		ran, err := r.extract(ctx, i, res, p.reuse)
+		if err != nil {
+			return err
+		}
+		if chain != nil && p.hit == nil {
+			h := cacheHeader{ChainID: chain[i], DiffID: diffIDs[i], Written: time.Now().UTC(), Results: ran}
+			for _, c := range p.reuse {
+				h.Results = append(h.Results, *c)
+			}
+			// The cache only saves work: a scan whose cache cannot be
+			// written is still a whole scan.
+			if r.opts.Cache.write(chain[i], sig, h, p.src, p.size, r.persist) == nil {
+				wrote = true
+			}
+		}
+		<-ahead
+		if r.opts.Progress != nil {
+			info := r.layers[i]
+			r.opts.Progress(LayerEvent{Index: i, Count: len(layers), DiffID: info.DiffID, Size: info.Size,
+				Read: info.Size, Cached: p.hit != nil, Done: true})
+		}
+	}
+	if wrote {
+		r.opts.Cache.evict()
+	}
+	return nil
+}
+
+func (r *runner) layerError(i int, err error) error {
+	// Name the stored blob too, where there is one: it is the file to look
+	// at in a layout, the URL path in a registry.
+	info := r.layers[i]
+	id := info.DiffID
+	switch {
+	case info.Digest != "" && id != "":
+		id += ", blob " + info.Digest
+	case info.Digest != "":
+		id = "blob " + info.Digest
+	}
+	return fmt.Errorf("layer %d (%s): %w", i+1, id, err)
+}
+
+// persist tells whether a kept file's contents go into the layer cache:
+// those that the whole-view readers (OS detection, package databases)
+// read. Per-file extractors' files are represented by their results.
+func (r *runner) persist(name string) bool {
+	if r.opts.OSWants != nil && r.opts.OSWants(name) {
+		return true
+	}
+	for _, e := range r.opts.Extractors {
+		if _, perFile := e.(extract.FileExtractor); !perFile && e.Wants(name) {
+			return true
+		}
+	}
+	return false
+}
+
+// prepare makes layer i ready for the walk: from the layer cache when it
+// holds a valid entry, else by reading the layer into a scratch record.
+func (r *runner) prepare(ctx context.Context, i, count int, l v1.Layer, storesBlobs bool, chainID, sig string, p *prepared) {
+	info := r.layers[i]
+	if chainID != "" {
+		if hit, err := r.opts.Cache.open(chainID, sig); err == nil && hit != nil {
+			reuse, complete := r.checkHit(hit)
+			p.reuse = reuse
+			if complete {
+				r.keepOpen(hit.f, false)
+				p.hit, p.src, p.size = hit, hit.record, hit.record.Size()
+				return
+			}
+			hit.f.Close()
+		}
+	}
+	if r.opts.Progress != nil {
+		r.opts.Progress(LayerEvent{Index: i, Count: count, DiffID: info.DiffID, Size: info.Size})
+	}
+	var progress func(int64)
+	if r.opts.Progress != nil {
+		var last time.Time
+		progress = func(n int64) {
+			if now := time.Now(); now.Sub(last) >= 50*time.Millisecond {
+				last = now
+				r.opts.Progress(LayerEvent{Index: i, Count: count, DiffID: info.DiffID, Size: info.Size, Read: n})
+			}
+		}
+	}
+	rc, err := uncompressed(l, storesBlobs, progress)
+	if err != nil {
+		p.err = err
+		return
+	}
+	defer rc.Close()
+	limit := r.opts.Limits.MaxSpilled
+	if limit <= 0 {
+		limit = layer.DefaultLimits.MaxSpilled
+	}
+	var w io.Writer
+	var f *os.File
+	var buf bytes.Buffer
+	if r.opts.TempDir != "" {
+		f, err = os.CreateTemp(r.opts.TempDir, "layer-*.rec")
+		if err != nil {
+			p.err = fmt.Errorf("layer record: %w", err)
+			return
+		}
+		r.keepOpen(f, true)
+		w = f
+	} else {
+		w = &buf
+		limit = r.opts.Limits.MaxCaptured
+		if limit <= 0 {
+			limit = layer.DefaultLimits.MaxCaptured
+		}
+	}
+	st, err := layer.ReadLayer(ctx, rc, w, r.wants, r.fileWants, r.opts.Limits, limit-r.contents.Load())
+	if err != nil {
+		p.err = err
+		return
+	}
+	r.contents.Add(st.Contents)
+	// Drain what follows the tar end marker so that a digest check on the
+	// compressed stream sees every byte.
+	if d, ok := rc.(*decompressed); ok {
+		err = d.Drain()
+	} else {
+		_, err = io.Copy(io.Discard, rc)
+	}
+	if err != nil {
+		p.err = err
+		return
+	}
+	if f != nil {
+		size, err := f.Seek(0, io.SeekCurrent)
+		if err != nil {
+			p.err = fmt.Errorf("layer record: %w", err)
+			return
+		}
+		p.src, p.size = f, size
+		return
+	}
+	p.src, p.size = bytes.NewReader(buf.Bytes()), int64(buf.Len())
+}
+
+// checkHit sorts a cache entry's per-file results into those still valid
+// (the extractor's version is unchanged) and tells whether the entry is
+// complete: every per-file extractor either has valid results or wants no
+// file of the layer.
+func (r *runner) checkHit(hit *cacheHit) (map[string]*cachedResult, bool) {
+	byName := map[string]*cachedResult{}
+	for j := range hit.header.Results {
+		byName[hit.header.Results[j].Extractor] = &hit.header.Results[j]
+	}
+	reuse := map[string]*cachedResult{}
+	var missing []extract.FileExtractor
+	for _, e := range r.opts.Extractors {
+		fe, ok := e.(extract.FileExtractor)
+		if !ok {
+			continue
+		}
+		if c := byName[e.Name()]; c != nil && c.Version == e.Version() {
+			reuse[e.Name()] = c
+			continue
+		}
+		missing = append(missing, fe)
+	}
+	if len(missing) == 0 {
+		return reuse, true
+	}
+	errWanted := fmt.Errorf("wanted")
+	_, err := layer.ScanRecord(hit.record, hit.record.Size(), func(ent layer.RecordEntry) error {
+		for _, e := range missing {
+			if e.Wants(ent.Name) {
+				return errWanted
+			}
+			if fw, ok := e.(extract.FileWanter); ok && fw.WantsFile(ent.Name, ent.Mode, ent.Size) {
+				return errWanted
+			}
+		}
+		return nil
+	})
+	return reuse, err == nil
+}
+
+func (r *runner) keepOpen(f *os.File, scratch bool) {
+	r.mu.Lock()
+	if scratch {
+		r.scratch = append(r.scratch, f)
+	} else {
+		r.open = append(r.open, f)
+	}
+	r.mu.Unlock()
+}
+
+// closeFiles closes the records and cache entries the tree read from,
+// removing the scratch records.
+func (r *runner) closeFiles() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, f := range r.open {
+		f.Close()
+	}
+	for _, f := range r.scratch {
+		f.Close()
+		os.Remove(f.Name())
+	}
+	r.open, r.scratch = nil, nil
+}
+
