@@ -345,4 +345,3 @@ func (r *runner) closeFiles() {
 	}
 	r.open, r.scratch = nil, nil
 }
-
