@@ -107,7 +107,8 @@ var cveTypo = regexp.MustCompile(`^\s*CVE[\s_]+(\d{4}-\d{4,})`)
 // Convert turns a document into entries: one per id, with one statement
 // per package that lists it (a package can list the same id under more
 // than one version; the "0" entry means not affected, any other version
-// fixed in that version). Entries are handed on in id order.
+// fixed in that version, and a blank version is skipped). Entries are
+// handed on in id order.
 func Convert(ctx context.Context, doc *Document, sink feed.Sink) (feed.Stats, error) {
 	var stats feed.Stats
 	ns := Namespace(doc.DistroVersion)
@@ -129,6 +130,11 @@ func Convert(ctx context.Context, doc *Document, sink feed.Sink) (feed.Stats, er
 		sort.Strings(versions)
 		for _, ver := range versions {
 			ids := p.Pkg.Secfixes[ver]
+			if strings.TrimSpace(ver) == "" {
+				// Neither "0" nor a version: nothing to compare with.
+				stats.Skip(fmt.Sprintf("%s: empty version with %d ids", name, len(ids)))
+				continue
+			}
 			if len(ids) == 0 {
 				stats.Skip(fmt.Sprintf("%s %s: empty id list", name, ver))
 				continue

@@ -153,3 +153,21 @@ func TestMalformed(t *testing.T) {
 		}
 	}
 }
+
+// A secfixes version that is blank is neither "0" nor a fix: its ids are
+// one skip, not fixed statements without a version (found by FuzzDecode,
+// testdata/fuzz/FuzzDecode/047ae4027371cf67).
+func TestBlankVersion(t *testing.T) {
+	doc, err := Decode([]byte("distroversion: v3.20\npackages:\n- pkg:\n    name: a\n    secfixes:\n      ' ': [CVE-1, CVE-2]\n      1.0-r0: [CVE-3]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []feed.Entry
+	stats, err := Convert(context.Background(), doc, func(e feed.Entry) error { got = append(got, e); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Vuln.ID != "CVE-3" || got[0].Affected[0].Fixed != "1.0-r0" || stats.Skipped != 1 {
+		t.Errorf("got %+v, stats %+v; want only CVE-3 fixed in 1.0-r0 and 1 skipped", got, stats)
+	}
+}
