@@ -64,7 +64,8 @@ func ReadTrackerFile(ctx context.Context, path string, sink feed.Sink) (feed.Sta
 // is decoded on its own, so the ~50 MB export is never held whole. It
 // hands on one Entry per (package, CVE) pair with one statement per known
 // release; the store merges entries with the same id. A release code name
-// that advisory.DebianRelease does not know is counted as skipped.
+// that advisory.DebianRelease does not know, and an entry whose id or
+// package name is blank, are counted as skipped.
 func ReadTracker(ctx context.Context, r io.Reader, sink feed.Sink) (feed.Stats, error) {
 	var stats feed.Stats
 	dec := json.NewDecoder(bufio.NewReaderSize(r, 1<<16))
@@ -105,6 +106,11 @@ func ReadTracker(ctx context.Context, r io.Reader, sink feed.Sink) (feed.Stats, 
 }
 
 func emitPackage(pkg string, entries map[string]TrackerEntry, stats *feed.Stats, sink feed.Sink) error {
+	if strings.TrimSpace(pkg) == "" && len(entries) > 0 {
+		// Statements must name a package to be looked up by.
+		stats.Skip(fmt.Sprintf("package with a blank name: %d entries", len(entries)))
+		return nil
+	}
 	ids := make([]string, 0, len(entries))
 	for id := range entries {
 		ids = append(ids, id)
@@ -112,6 +118,10 @@ func emitPackage(pkg string, entries map[string]TrackerEntry, stats *feed.Stats,
 	sort.Strings(ids)
 	for _, id := range ids {
 		e := entries[id]
+		if strings.TrimSpace(id) == "" {
+			stats.Skip(fmt.Sprintf("%s: entry with a blank id", pkg))
+			continue
+		}
 		releases, err := decodeReleases(e.Releases)
 		if err != nil {
 			stats.Skip(fmt.Sprintf("%s %s: releases: %v", pkg, id, err))

@@ -188,3 +188,19 @@ func TestTrackerStreams(t *testing.T) {
 		t.Errorf("got %d entries, %d statements; want %d, %d", count, stats.Statements, n, 2*n)
 	}
 }
+
+// An entry under a blank package name or id cannot be looked up; each is
+// one skip, and the rest of the document still reads (found by
+// FuzzReadTracker's seeds).
+func TestTrackerBlankNames(t *testing.T) {
+	doc := `{"": {"CVE-1": {"releases": {"sid": {"status": "open"}}}, "CVE-2": {}},
+	  "p": {" ": {"releases": {"sid": {"status": "open"}}}, "CVE-3": {"releases": {"sid": {"status": "open"}}}}}`
+	var got []feed.Entry
+	stats, err := ReadTracker(context.Background(), strings.NewReader(doc), func(e feed.Entry) error { got = append(got, e); return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || got[0].Vuln.ID != "CVE-3" || stats.Skipped != 2 {
+		t.Errorf("got %+v, stats %+v; want only CVE-3 and 2 skipped", got, stats)
+	}
+}
