@@ -295,7 +295,7 @@ type EnrichmentCounts struct {
 // EnrichmentCounts returns the counts made at build time.
 func (s *Store) EnrichmentCounts(ctx context.Context) (EnrichmentCounts, error) {
 	var c EnrichmentCounts
-	rows, err := s.db.QueryContext(ctx, `SELECT kind, records, rejected, latest FROM enrichment_counts`)
+	rows, err := s.query(ctx, `SELECT kind, records, rejected, latest FROM enrichment_counts`)
 	if err != nil {
 		return c, fmt.Errorf("advisory store: %s: %w", s.path, err)
 	}
@@ -331,7 +331,7 @@ func (s *Store) Enrichment(ctx context.Context, cveID string) (*advisory.Enrichm
 	var rec advisory.NVDRecord
 	var rejected int
 	var pub, mod, cwes string
-	err := s.db.QueryRowContext(ctx, `SELECT rid, cve, status, rejected, published, modified, description, cwes, severity
+	err := s.queryRow(ctx, `SELECT rid, cve, status, rejected, published, modified, description, cwes, severity
 		FROM nvd WHERE cve = ?`, id).Scan(&rid, &rec.CVE, &rec.Status, &rejected, &pub, &mod, &rec.Description, &cwes, &out.Severity)
 	switch {
 	case err == nil:
@@ -351,7 +351,7 @@ func (s *Store) Enrichment(ctx context.Context, cveID string) (*advisory.Enrichm
 
 	var k advisory.KEVEntry
 	var kevCWEs string
-	err = s.db.QueryRowContext(ctx, `SELECT cve, vendor_project, product, vulnerability_name, date_added, short_description,
+	err = s.queryRow(ctx, `SELECT cve, vendor_project, product, vulnerability_name, date_added, short_description,
 		required_action, due_date, ransomware, notes, cwes FROM kev WHERE cve = ?`, id).Scan(&k.CVE, &k.VendorProject,
 		&k.Product, &k.VulnerabilityName, &k.DateAdded, &k.ShortDescription, &k.RequiredAction, &k.DueDate,
 		&k.KnownRansomwareCampaignUse, &k.Notes, &kevCWEs)
@@ -370,7 +370,7 @@ func (s *Store) Enrichment(ctx context.Context, cveID string) (*advisory.Enrichm
 
 	var e advisory.EPSSScore
 	var date string
-	err = s.db.QueryRowContext(ctx, `SELECT cve, score, percentile, date, model FROM epss WHERE cve = ?`, id).
+	err = s.queryRow(ctx, `SELECT cve, score, percentile, date, model FROM epss WHERE cve = ?`, id).
 		Scan(&e.CVE, &e.Score, &e.Percentile, &date, &e.ModelVersion)
 	switch {
 	case err == nil:
@@ -387,7 +387,7 @@ func (s *Store) Enrichment(ctx context.Context, cveID string) (*advisory.Enrichm
 }
 
 func (s *Store) cvss(ctx context.Context, rid int64) ([]advisory.CVSS, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT version, vector, base_score, severity, source, is_primary
+	rows, err := s.query(ctx, `SELECT version, vector, base_score, severity, source, is_primary
 		FROM nvd_cvss WHERE rid = ? ORDER BY seq`, rid)
 	if err != nil {
 		return nil, fmt.Errorf("advisory store: %s: %w", s.path, err)

@@ -48,7 +48,7 @@ func (s *Store) recordsNaming(ctx context.Context, name, collate string) ([]Nami
 		SELECT source, vuln_id, CASE kind WHEN 'alias' THEN 'alias' ELSE 'related' END FROM aliases WHERE alias LIKE ? ESCAPE '\'`
 		args = append(args, "%-"+strings.ReplaceAll(name, "_", `\_`))
 	}
-	rows, err := s.db.QueryContext(ctx, q, args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("advisory store: %s: %w", s.path, err)
 	}
@@ -128,7 +128,7 @@ func (s *Store) StatementsOf(ctx context.Context, records []SourceID) ([][]advis
 	}
 	q := `SELECT vuln_id, namespace, ecosystem, package, status, fixed, severity, ranges, versions, source
 		FROM affected WHERE vuln_id IN (?` + strings.Repeat(",?", len(ids)-1) + `) ORDER BY namespace, package_norm, seq`
-	rows, err := s.db.QueryContext(ctx, q, ids...)
+	rows, err := s.query(ctx, q, ids...)
 	if err != nil {
 		return nil, fmt.Errorf("advisory store: %s: %w", s.path, err)
 	}
@@ -165,7 +165,7 @@ func (s *Store) StatementsOf(ctx context.Context, records []SourceID) ([][]advis
 // Namespaces returns every namespace the database has statements for,
 // sorted.
 func (s *Store) Namespaces(ctx context.Context) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT DISTINCT namespace FROM namespace_counts ORDER BY namespace`)
+	rows, err := s.query(ctx, `SELECT DISTINCT namespace FROM namespace_counts ORDER BY namespace`)
 	if err != nil {
 		return nil, fmt.Errorf("advisory store: %s: %w", s.path, err)
 	}

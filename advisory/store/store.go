@@ -21,8 +21,9 @@ var ErrSchemaMismatch = errors.New("advisory database schema version mismatch")
 // Store reads a database file. It implements advisory.Reader and is safe
 // for concurrent use.
 type Store struct {
-	path string
-	db   *sql.DB
+	path  string
+	db    *sql.DB
+	stmts stmts
 }
 
 var _ advisory.Reader = (*Store)(nil)
@@ -71,14 +72,17 @@ func (s *Store) checkVersion() error {
 func (s *Store) Path() string { return s.path }
 
 // Close closes the database.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	s.closeStmts()
+	return s.db.Close()
+}
 
 // Affected returns every statement about pkg in namespace ns, ordered by
 // vulnerability id, source and insertion order. Names are compared after
 // NormalizePackage, namespaces case-insensitively.
 func (s *Store) Affected(ctx context.Context, ns, pkg string) ([]advisory.Affected, error) {
 	ns = NormalizeNamespace(ns)
-	rows, err := s.db.QueryContext(ctx, `SELECT vuln_id, namespace, ecosystem, package, status, fixed, severity, ranges, versions, source
+	rows, err := s.query(ctx, `SELECT vuln_id, namespace, ecosystem, package, status, fixed, severity, ranges, versions, source
 		FROM affected WHERE namespace = ? AND package_norm = ? ORDER BY vuln_id, source, seq`, ns, NormalizePackage(ns, pkg))
 	if err != nil {
 		return nil, fmt.Errorf("advisory store: %s: %w", s.path, err)
@@ -131,7 +135,7 @@ func (s *Store) Vulnerability(ctx context.Context, id string) (*advisory.Vulnera
 // Vulnerabilities returns every source's record with this id, best first
 // (see Vulnerability).
 func (s *Store) Vulnerabilities(ctx context.Context, id string) ([]advisory.Vulnerability, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT source, id, summary, details, severity, published, modified, withdrawn, refs
+	rows, err := s.query(ctx, `SELECT source, id, summary, details, severity, published, modified, withdrawn, refs
 		FROM vulnerabilities WHERE id = ?`, id)
 	if err != nil {
 		return nil, fmt.Errorf("advisory store: %s: %w", s.path, err)
@@ -182,7 +186,7 @@ func rank(source string) int {
 }
 
 func (s *Store) related(ctx context.Context, source, id, kind string) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT alias FROM aliases WHERE source = ? AND vuln_id = ? AND kind = ? ORDER BY alias`, source, id, kind)
+	rows, err := s.query(ctx, `SELECT alias FROM aliases WHERE source = ? AND vuln_id = ? AND kind = ? ORDER BY alias`, source, id, kind)
 	if err != nil {
 		return nil, fmt.Errorf("advisory store: %s: %w", s.path, err)
 	}
@@ -207,7 +211,7 @@ func (s *Store) Related(ctx context.Context, source, id string) ([]string, error
 // IDsByAlias returns the ids (with their sources) of the records that list
 // alias among their aliases, e.g. the DSAs and GHSAs naming a CVE.
 func (s *Store) IDsByAlias(ctx context.Context, alias string) ([]SourceID, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT source, vuln_id FROM aliases WHERE alias = ? AND kind = 'alias' ORDER BY source, vuln_id`, alias)
+	rows, err := s.query(ctx, `SELECT source, vuln_id FROM aliases WHERE alias = ? AND kind = 'alias' ORDER BY source, vuln_id`, alias)
 	if err != nil {
 		return nil, fmt.Errorf("advisory store: %s: %w", s.path, err)
 	}
@@ -232,7 +236,7 @@ type SourceID struct {
 // Scores returns the severity ratings kept verbatim (CVSS vectors, Ubuntu
 // priorities) for the record source/id.
 func (s *Store) Scores(ctx context.Context, source, id string) ([]advisory.Score, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT type, score FROM scores WHERE source = ? AND vuln_id = ? ORDER BY type, score`, source, id)
+	rows, err := s.query(ctx, `SELECT type, score FROM scores WHERE source = ? AND vuln_id = ? ORDER BY type, score`, source, id)
 	if err != nil {
 		return nil, fmt.Errorf("advisory store: %s: %w", s.path, err)
 	}
