@@ -296,3 +296,34 @@ func TestMemBudgetSpills(t *testing.T) {
 		}
 	}
 }
+
+// Whiteouts hide only what lower layers hold (OCI image spec, "Whiteouts"):
+// a file this layer writes under a directory of a lower layer, without an
+// entry for the directory itself, survives an opaque marker or a whiteout
+// of that directory in the same layer.
+func TestWhiteoutKeepsSameLayerContent(t *testing.T) {
+	for _, marker := range []string{"d/.wh..wh..opq", "d/.wh.p"} {
+		tr := layer.NewTree(layer.Limits{})
+		ctx := context.Background()
+		if _, err := tr.Apply(ctx, 0, tarOf(t,
+			entry{name: "d/", typ: tar.TypeDir},
+			entry{name: "d/p/", typ: tar.TypeDir},
+			entry{name: "d/p/old", body: "old"},
+		), all); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tr.Apply(ctx, 1, tarOf(t,
+			entry{name: "d/p/q", body: "new"},
+			entry{name: marker},
+		), all); err != nil {
+			t.Fatal(err)
+		}
+		if b, err := fs.ReadFile(tr, "d/p/q"); err != nil || string(b) != "new" {
+			t.Errorf("%s: d/p/q = %q, %v; want the upper layer's file kept", marker, b, err)
+		}
+		if _, err := fs.ReadFile(tr, "d/p/old"); err == nil {
+			t.Errorf("%s: d/p/old still there", marker)
+		}
+		tr.Close()
+	}
+}

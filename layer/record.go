@@ -127,7 +127,7 @@ func ReadLayer(ctx context.Context, r io.Reader, w io.Writer, wants Wants, fileW
 			return st, fmt.Errorf("layer has more than %d entries", limits.MaxEntries)
 		}
 		if len(hdr.Name) > limits.MaxPathLen {
-			rw.op(opProblem, hdr.Name[:64]+"…", 0)
+			rw.op(opProblem, hdr.Name[:min(64, len(hdr.Name))]+"…", 0)
 			rw.str(fmt.Sprintf("entry name is %d bytes long, more than %d", len(hdr.Name), limits.MaxPathLen))
 			continue
 		}

@@ -186,6 +186,11 @@ func (t *Tree) lookupParent(name string, layer int, create bool) (*node, string)
 			}
 			child = &node{kind: KindDir, layer: layer, mode: 0o755, children: map[string]*node{}}
 			n.children[part] = child
+		} else if create && child.layer < layer {
+			// An entry below a directory of a lower layer writes into that
+			// directory in this layer too: a whiteout or opaque marker of
+			// this layer must not remove what it holds.
+			child.layer = layer
 		}
 		n = child
 	}
