@@ -55,6 +55,10 @@ var wanted = func() map[string]bool {
 	return m
 }()
 
+// Version changes whenever Detect or Wants would give another result for
+// the same files; layer caches keep it in their key.
+const Version = 1
+
 // Wants reports whether Detect may read the file at path (slash separated,
 // relative to the root, no leading slash).
 func Wants(path string) bool { return wanted[path] }

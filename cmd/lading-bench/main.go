@@ -73,6 +73,7 @@ type config struct {
 	cpuProfile   string
 	memProfile   string
 	profileImage string
+	profileWarm  bool
 	progress     bool
 }
 
@@ -98,6 +99,7 @@ func parseFlags(args []string) (*config, error) {
 	fs.StringVar(&c.jsonOut, "json", "", "write the figures here (default results.json in the work directory)")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "run one cold scan in this process (see -profile-image) and write a CPU profile here")
 	fs.StringVar(&c.memProfile, "memprofile", "", "run one cold scan in this process (see -profile-image) and write a heap profile, taken at the peak live heap, here")
+	fs.BoolVar(&c.profileWarm, "profile-warm", false, "with -cpuprofile or -memprofile: fill the layer cache with one scan, then profile a warm scan")
 	fs.StringVar(&c.profileImage, "profile-image", "large", "the image -cpuprofile and -memprofile scan: large or many")
 	progress := fs.String("progress", "auto", "progress lines on standard error: auto (only on a terminal), always or never")
 	if err := fs.Parse(args); err != nil {
