@@ -489,6 +489,19 @@ func filler(seed, n int) []byte {
 	return b
 }
 
+// siblingLayer is the sibling image's own top layer: an application's
+// configuration, a few KiB.
+func siblingLayer() layerSpec {
+	return layerSpec{"COPY app.conf /etc/app/", func(w *tarWriter) error {
+		for i := 0; i < 20; i++ {
+			if err := w.file(fmt.Sprintf("etc/app/conf.d/%02d.conf", i), 0o644, filler(i, 200)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}}
+}
+
 // millionLayers is one layer of n small files, 1,000 to a directory,
 // 64 to 319 bytes each, plus an os-release.
 func millionLayers(n int) []layerSpec {

@@ -50,10 +50,14 @@ func TestHarnessShort(t *testing.T) {
 	if res.Large == nil || len(res.Large.Layers) != 5 || res.Large.Uncompressed <= 0 {
 		t.Fatalf("large image: %+v", res.Large)
 	}
+	if res.Sibling == nil || len(res.Sibling.Layers) != 5 || res.Sibling.Layers[0].Digest != res.Large.Layers[0].Digest ||
+		res.Sibling.Layers[4].Digest == res.Large.Layers[4].Digest {
+		t.Fatalf("sibling image: %+v, want the large image's layers but the last", res.Sibling)
+	}
 	if res.Many == nil || res.Many.Entries < 2000 {
 		t.Fatalf("many-files image: %+v", res.Many)
 	}
-	want := []string{"floor", "cold", "warm", "floor-many", "many-files"}
+	want := []string{"floor", "cold", "warm", "shared", "floor-many", "many-files"}
 	if len(res.Measurements) != len(want) {
 		t.Fatalf("%d measurements, want %d", len(res.Measurements), len(want))
 	}
@@ -68,7 +72,7 @@ func TestHarnessShort(t *testing.T) {
 			}
 		}
 	}
-	for _, m := range res.Measurements[1:3] {
+	for _, m := range res.Measurements[1:4] {
 		if m.Packages == 0 {
 			t.Errorf("%s scan found no packages", m.Name)
 		}
