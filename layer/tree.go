@@ -25,24 +25,28 @@ type Limits struct {
 	// MaxFileSize is the largest wanted file whose contents are kept
 	// (default 512 MiB). A larger file is recorded as a failure.
 	MaxFileSize int64
-	// MaxCaptured is the total of wanted file contents kept at once
-	// (default 2 GiB).
+	// MaxCaptured is the total of wanted file contents kept in memory at
+	// once (default 2 GiB): a layer record kept in memory when SpillDir is
+	// empty, or files of a directory tree.
 	MaxCaptured int64
 	// MaxEntries is the most tar entries one layer may hold (default 10 million).
 	MaxEntries int
 	// MaxPathLen is the longest entry name accepted (default 4096 bytes).
 	MaxPathLen int
-	// MemFile is the largest wanted file kept in memory (default 4 MiB);
-	// larger ones are spilled to SpillDir when it is set.
+	// MemFile is the largest wanted file of a directory tree (ApplyDir)
+	// kept in memory (default 4 MiB); larger ones are spilled to SpillDir
+	// when it is set. Layers keep their wanted files in their records.
 	MemFile int64
 	// MemBudget is the total of wanted file contents kept in memory at
 	// once (default 24 MiB); past it, files are spilled to SpillDir when
 	// it is set, however small.
 	MemBudget int64
-	// SpillDir is where larger wanted files are written (inside the cache
-	// directory); empty keeps everything in memory, within MaxCaptured.
+	// SpillDir is where layer records and spilled files are written
+	// (inside the cache directory); empty keeps everything in memory,
+	// within MaxCaptured.
 	SpillDir string
-	// MaxSpilled is the total of spilled file contents at once (default 16 GiB).
+	// MaxSpilled is the total of wanted file contents in SpillDir at once
+	// (default 16 GiB).
 	MaxSpilled int64
 	// MaxLayerBytes is the most bytes one layer's uncompressed stream may
 	// hold, tar headers, padding and whatever follows the end marker
