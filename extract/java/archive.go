@@ -155,6 +155,7 @@ func (w *walker) archive(ra io.ReaderAt, size int64, loc, name string, depth int
 		w.fail(loc, fmt.Errorf("not a readable zip archive: %w", err))
 		return
 	}
+	fastInflate(zr)
 	if n := uint64(len(zr.File)); n > declared && !w.count(loc, n-declared) {
 		return
 	}
