@@ -91,9 +91,11 @@ func (r *runner) image(ctx context.Context, img v1.Image, storesBlobs bool) erro
 	for i := range preps {
 		preps[i] = &prepared{done: make(chan struct{})}
 	}
-	// ahead bounds the layers read but not yet walked, and so the scratch
-	// space they hold; sem bounds the goroutines reading.
-	ahead := make(chan struct{}, workers+1)
+	// ahead bounds the layers read but not yet walked. Their records are
+	// on disk, within Limits.MaxSpilled, so it is loose: a small layer
+	// above a large one must not wait for the large one to be walked
+	// before it is read. sem bounds the goroutines reading.
+	ahead := make(chan struct{}, max(4*workers, 16))
 	sem := make(chan struct{}, workers)
 	wg.Add(1)
 	go func() {
