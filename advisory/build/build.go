@@ -31,6 +31,9 @@ import (
 type Options struct {
 	// Log receives one progress line per file; nil means silent.
 	Log io.Writer
+	// Progress, when set, is told before each input file is read, and
+	// once more when all of them are (see Progress).
+	Progress func(Progress)
 	// Now gives the build time; nil means time.Now.
 	Now func() time.Time
 	// Origins maps an input file path (as walked) to where it came from,
@@ -41,6 +44,18 @@ type Options struct {
 	// error instead of a skip; package update sets it, since everything it
 	// downloads must be readable.
 	Strict bool
+}
+
+// Progress reports how a build advances through its input files.
+type Progress struct {
+	// File is the input file about to be read; Index (from 0) and Count
+	// place it among the inputs. The last event, once every file is read
+	// and the database is being finished, has File "" and Index Count.
+	File         string
+	Index, Count int
+	// Done counts the bytes of the input files read before File, Total
+	// those of all of them.
+	Done, Total int64
 }
 
 // Origin is where a downloaded input came from.
@@ -162,9 +177,24 @@ func BuildReport(ctx context.Context, dbPath string, inputs []string, opts Optio
 }
 
 func ingestAll(ctx context.Context, w *store.Writer, files []string, opts Options, rep *Report) error {
-	for _, p := range files {
+	var sizes []int64
+	var total, done int64
+	if opts.Progress != nil {
+		sizes = make([]int64, len(files))
+		for i, p := range files {
+			if fi, err := os.Stat(p); err == nil {
+				sizes[i] = fi.Size()
+				total += sizes[i]
+			}
+		}
+	}
+	for i, p := range files {
 		if err := ctx.Err(); err != nil {
 			return err
+		}
+		if opts.Progress != nil {
+			opts.Progress(Progress{File: p, Index: i, Count: len(files), Done: done, Total: total})
+			done += sizes[i]
 		}
 		format, err := Detect(p)
 		var unsupported errUnsupported
@@ -187,6 +217,9 @@ func ingestAll(ctx context.Context, w *store.Writer, files []string, opts Option
 		w.AddSource(rf.Info)
 		logf(opts.Log, "read %s (%s): %d records, %d statements, %d skipped\n",
 			p, format, rf.Stats.Records, rf.Stats.Statements, rf.Stats.Skipped)
+	}
+	if opts.Progress != nil {
+		opts.Progress(Progress{Index: len(files), Count: len(files), Done: done, Total: total})
 	}
 	return nil
 }

@@ -107,6 +107,13 @@ type Options struct {
 	MaxDBSize int64
 	// Log receives progress lines; nil means silent.
 	Log io.Writer
+	// Progress, when set, is told how the database blob's transfer
+	// advances: the bytes downloaded (Pull) or read for the upload (Push)
+	// so far, of total, the blob's size. It is called first with done 0,
+	// then at every read, from the transferring goroutine, so it must be
+	// cheap. An upload that is retried starts again from 0; a blob the
+	// registry already holds is not uploaded.
+	Progress func(done, total int64)
 }
 
 // Result says what was pushed or pulled.
@@ -193,6 +200,7 @@ func Push(ctx context.Context, dbPath, ref string, opts Options) (*Result, error
 	ro := opts.remote(ctx)
 	repo := r.Context()
 	config := static.NewLayer(cfg, ConfigMediaType)
+	lay.progress = opts.Progress
 	logf(opts.Log, "uploading %s (%d bytes) to %s\n", lay.digest, lay.size, repo)
 	if err := remote.WriteLayer(repo, lay, ro...); err != nil {
 		return nil, fmt.Errorf("push: uploading the database to %s: %w", repo, err)
@@ -276,13 +284,37 @@ type fileLayer struct {
 	path           string
 	digest, diffID v1.Hash
 	size, dbSize   int64
+	progress       func(done, total int64) // Options.Progress
 }
 
 func (l *fileLayer) Digest() (v1.Hash, error)            { return l.digest, nil }
 func (l *fileLayer) DiffID() (v1.Hash, error)            { return l.diffID, nil }
 func (l *fileLayer) Size() (int64, error)                { return l.size, nil }
 func (l *fileLayer) MediaType() (types.MediaType, error) { return LayerMediaType, nil }
-func (l *fileLayer) Compressed() (io.ReadCloser, error)  { return os.Open(l.path) }
+func (l *fileLayer) Compressed() (io.ReadCloser, error) {
+	f, err := os.Open(l.path)
+	if err != nil || l.progress == nil {
+		return f, err
+	}
+	l.progress(0, l.size)
+	return &reportReader{ReadCloser: f, total: l.size, report: l.progress}, nil
+}
+
+// reportReader tells report how many bytes were read through it.
+type reportReader struct {
+	io.ReadCloser
+	n, total int64
+	report   func(done, total int64)
+}
+
+func (r *reportReader) Read(p []byte) (int, error) {
+	n, err := r.ReadCloser.Read(p)
+	if n > 0 {
+		r.n += int64(n)
+		r.report(r.n, r.total)
+	}
+	return n, err
+}
 func (l *fileLayer) Uncompressed() (io.ReadCloser, error) {
 	f, err := os.Open(l.path)
 	if err != nil {

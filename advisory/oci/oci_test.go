@@ -113,10 +113,12 @@ func TestPushPullRoundTrip(t *testing.T) {
 	ref := reg + "/lading-test/oci-db:" + uniqueTag(t)
 	ctx := context.Background()
 
-	res, err := oci.Push(ctx, db, ref, oci.Options{TempDir: t.TempDir()})
+	var pushed []transferred
+	res, err := oci.Push(ctx, db, ref, oci.Options{TempDir: t.TempDir(), Progress: record(&pushed)})
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkTransfer(t, "push", pushed, res.Size)
 	if res.Metadata.SchemaVersion != store.SchemaVersion || len(res.Metadata.Sources) == 0 {
 		t.Errorf("pushed metadata %+v", res.Metadata)
 	}
@@ -172,10 +174,12 @@ func TestPushPullRoundTrip(t *testing.T) {
 
 	dir := t.TempDir()
 	target := filepath.Join(dir, "sub", "lading.db")
-	got, err := oci.Pull(ctx, ref, target, oci.Options{})
+	var pulled []transferred
+	got, err := oci.Pull(ctx, ref, target, oci.Options{Progress: record(&pulled)})
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkTransfer(t, "pull", pulled, res.Size)
 	if !bytes.Equal(readFile(t, target), raw) {
 		t.Fatal("pulled database differs from the pushed one")
 	}
@@ -192,6 +196,26 @@ func TestPushPullRoundTrip(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(filepath.Dir(target)); len(entries) != 1 {
 		t.Errorf("%d entries beside the database, want 1", len(entries))
+	}
+}
+
+type transferred struct{ done, total int64 }
+
+func record(to *[]transferred) func(done, total int64) {
+	return func(done, total int64) { *to = append(*to, transferred{done, total}) }
+}
+
+// checkTransfer wants events from 0 to size, in order, all of size.
+func checkTransfer(t *testing.T, what string, got []transferred, size int64) {
+	t.Helper()
+	if len(got) < 2 || got[0] != (transferred{0, size}) || got[len(got)-1] != (transferred{size, size}) {
+		t.Errorf("%s progress: %d events, first %v, last %v; want from 0 to %d", what, len(got), got[:min(1, len(got))], got[max(0, len(got)-1):], size)
+		return
+	}
+	for i := 1; i < len(got); i++ {
+		if got[i].done < got[i-1].done || got[i].total != size {
+			t.Errorf("%s progress: event %d %v after %v", what, i, got[i], got[i-1])
+		}
 	}
 }
 

@@ -101,7 +101,7 @@ func Pull(ctx context.Context, ref, dbPath string, opts Options) (*Result, error
 		return nil, fmt.Errorf("pull: %w", err)
 	}
 	logf(opts.Log, "downloading %s (%d bytes)\n", layer.Digest, layer.Size)
-	dbSize, err := download(r, layer, want, maxSize, tmp, ro)
+	dbSize, err := download(r, layer, want, maxSize, tmp, ro, opts.Progress)
 	if err != nil {
 		return nil, fmt.Errorf("pull %s: %w", r, err)
 	}
@@ -233,7 +233,7 @@ func uncompressedFacts(l v1.Descriptor, maxSize int64) (facts, error) {
 // byte usually breaks the zstd frame before the end of the blob), the rest
 // of the blob is still read so that the error can say whether the blob
 // failed its digest.
-func download(r name.Reference, d v1.Descriptor, want facts, maxSize int64, dst io.Writer, ro []remote.Option) (int64, error) {
+func download(r name.Reference, d v1.Descriptor, want facts, maxSize int64, dst io.Writer, ro []remote.Option, progress func(done, total int64)) (int64, error) {
 	l, err := remote.Layer(r.Context().Digest(d.Digest.String()), ro...)
 	if err != nil {
 		return 0, err
@@ -244,7 +244,10 @@ func download(r name.Reference, d v1.Descriptor, want facts, maxSize int64, dst 
 	}
 	defer rc.Close()
 	zh := sha256.New()
-	src := &countReader{r: io.LimitReader(rc, d.Size+1)}
+	src := &countReader{r: io.LimitReader(rc, d.Size+1), total: d.Size, report: progress}
+	if progress != nil {
+		progress(0, d.Size)
+	}
 	in := io.TeeReader(src, zh)
 
 	digestErr := func() error {
@@ -337,11 +340,17 @@ type countReader struct {
 	r   io.Reader
 	n   int64
 	err error
+	// report, when set, is told the count of total after every read.
+	total  int64
+	report func(done, total int64)
 }
 
 func (c *countReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
+	if c.report != nil && n > 0 {
+		c.report(c.n, c.total)
+	}
 	if err != nil && err != io.EOF {
 		c.err = err
 	}

@@ -22,6 +22,9 @@ type fetcher struct {
 	mirror  *url.URL // nil: upstream
 	maxSize int64
 	opts    *UpdateOptions
+	// index and count place the file being fetched in the plan, for
+	// Transfer events; count is 0 outside the plan's loop.
+	index, count int
 }
 
 // location returns where f is fetched from.
@@ -106,7 +109,15 @@ func (g *fetcher) get(ctx context.Context, f file, dest string) (string, error) 
 	if err != nil {
 		return loc, err
 	}
-	n, err := io.Copy(out, &ctxReader{ctx: ctx, r: io.LimitReader(body, g.maxSize+1)})
+	var src io.Reader = &ctxReader{ctx: ctx, r: io.LimitReader(body, g.maxSize+1)}
+	if report := g.opts.Progress; report != nil {
+		t := Transfer{Feed: f.feed, File: f.rel, URL: loc, Index: g.index, Count: g.count, Total: declared}
+		report(t)
+		pr := &progressReader{r: src, t: t, report: report}
+		defer pr.done()
+		src = pr
+	}
+	n, err := io.Copy(out, src)
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
@@ -119,6 +130,27 @@ func (g *fetcher) get(ctx context.Context, f file, dest string) (string, error) 
 		return loc, fmt.Errorf("downloading %s: truncated: got %d of %d bytes", loc, n, declared)
 	}
 	return loc, nil
+}
+
+// progressReader reports the bytes read through it as Transfer events.
+type progressReader struct {
+	r      io.Reader
+	t      Transfer
+	report func(Transfer)
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 {
+		p.t.Read += int64(n)
+		p.report(p.t)
+	}
+	return n, err
+}
+
+func (p *progressReader) done() {
+	p.t.Done = true
+	p.report(p.t)
 }
 
 // ctxReader stops a copy when ctx is done.

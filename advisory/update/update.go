@@ -79,8 +79,36 @@ type UpdateOptions struct {
 	OSVEcosystems []string
 	// Log receives progress lines; nil means silent.
 	Log io.Writer
+	// Progress, when set, is told how each download advances (see
+	// Transfer), from the goroutine that downloads; downloads run one at
+	// a time. It is called at every read of the body, so it must be cheap.
+	Progress func(Transfer)
+	// BuildProgress, when set, is given to the build as
+	// build.Options.Progress.
+	BuildProgress func(build.Progress)
 	// Now gives the build time; nil means time.Now.
 	Now func() time.Time
+}
+
+// Transfer reports how one download advances. A download's first event
+// has Read 0 and its last has Done set, whether it succeeded or not; a
+// file that is not published sends none.
+type Transfer struct {
+	// Feed is the feed the file belongs to ("osv", "nvd", "pypa", ...);
+	// File its path in the mirror layout ("osv/Go/all.zip"); URL where it
+	// is fetched from.
+	Feed, File, URL string
+	// Index and Count place the file among the feed files fetched (Index
+	// from 0); Count is 0 for the small index files read while planning
+	// (ecosystems.txt, archive_latest.txt, mirror.list, repomd.xml). The
+	// Ubuntu notices, read upstream page by page, are a download per page,
+	// all with the same File, Index and Count.
+	Index, Count int
+	// Read counts the bytes received so far; Total is the size the server
+	// declared (Content-Length) or the mirror file's size, -1 when unknown.
+	Read, Total int64
+	// Done is set on the last event of the download.
+	Done bool
 }
 
 func (o *UpdateOptions) timeout() time.Duration {
@@ -175,15 +203,17 @@ func UpdateReport(ctx context.Context, dbPath string, opts UpdateOptions) (*Repo
 	if err != nil {
 		return nil, err
 	}
-	for _, f := range files {
+	for i, f := range files {
+		g.index, g.count = i, len(files)
 		if err := fetchOne(f); err != nil {
 			return nil, err
 		}
 	}
+	g.index, g.count = 0, 0
 	if len(rep.Downloaded) == 0 {
 		return nil, fmt.Errorf("update: no feed file found at %s (%d tried)", g.describe(), len(rep.NotPublished))
 	}
-	br, err := build.BuildReport(ctx, dbPath, []string{tmp}, build.Options{Log: opts.Log, Now: opts.Now, Origins: origins, Strict: true})
+	br, err := build.BuildReport(ctx, dbPath, []string{tmp}, build.Options{Log: opts.Log, Progress: opts.BuildProgress, Now: opts.Now, Origins: origins, Strict: true})
 	if err != nil {
 		for dest, o := range origins {
 			if strings.Contains(err.Error(), dest) {

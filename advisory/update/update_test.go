@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/lading-dev/lading/advisory/build"
 	"github.com/lading-dev/lading/advisory/store"
 	"github.com/lading-dev/lading/internal/testutil"
 )
@@ -371,5 +372,80 @@ func TestUpdateEcosystemsTxt(t *testing.T) {
 		if p == "/osv/Go/all.zip" {
 			t.Errorf("fetched Go although ecosystems.txt does not list it")
 		}
+	}
+}
+
+// Progress is told of each download from 0 to its last byte, with the
+// declared size or -1, and of each file the build reads; a download that
+// fails part way still ends with Done.
+func TestUpdateProgress(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join(testutil.Shared(t, "vulndata"), "kev", "known_exploited_vulnerabilities.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rel = "kev/known_exploited_vulnerabilities.json"
+	for _, tc := range []struct {
+		name  string
+		serve func(w http.ResponseWriter)
+		total int64
+		fails bool
+	}{
+		{"declared", func(w http.ResponseWriter) {
+			w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+			w.Write(data)
+		}, int64(len(data)), false},
+		{"chunked", func(w http.ResponseWriter) {
+			w.WriteHeader(http.StatusOK)
+			w.(http.Flusher).Flush()
+			w.Write(data)
+		}, -1, false},
+		{"truncated", func(w http.ResponseWriter) {
+			w.Header().Set("Content-Length", strconv.Itoa(len(data)+10))
+			w.Write(data)
+		}, int64(len(data) + 10), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != "/"+rel {
+					http.NotFound(w, r)
+					return
+				}
+				tc.serve(w)
+			}))
+			defer srv.Close()
+			var got []Transfer
+			var built []build.Progress
+			_, err := UpdateReport(context.Background(), filepath.Join(t.TempDir(), "advisory.db"), UpdateOptions{
+				Mirror: srv.URL, Client: srv.Client(), CacheDir: t.TempDir(), Feeds: []string{"kev"},
+				Progress:      func(tr Transfer) { got = append(got, tr) },
+				BuildProgress: func(p build.Progress) { built = append(built, p) },
+			})
+			if tc.fails != (err != nil) {
+				t.Fatalf("err = %v", err)
+			}
+			want := Transfer{Feed: "kev", File: rel, URL: srv.URL + "/" + rel, Index: 0, Count: 1, Total: tc.total}
+			if len(got) < 3 || got[0] != want {
+				t.Fatalf("%d events, first %+v, want %+v", len(got), got[:min(1, len(got))], want)
+			}
+			for i, tr := range got[1:] {
+				if prev := got[i]; tr.Read < prev.Read || tr.Done != (i == len(got)-2) || tr.URL != want.URL || tr.Total != tc.total {
+					t.Errorf("event %d %+v after %+v", i+1, tr, prev)
+				}
+			}
+			if last := got[len(got)-1]; last.Read != int64(len(data)) {
+				t.Errorf("last event %+v, want Read %d", last, len(data))
+			}
+			if tc.fails {
+				if len(built) != 0 {
+					t.Errorf("build progress after a failed download: %+v", built)
+				}
+				return
+			}
+			if len(built) != 2 || !strings.HasSuffix(built[0].File, filepath.FromSlash(rel)) ||
+				built[0].Index != 0 || built[0].Count != 1 || built[0].Done != 0 || built[0].Total != int64(len(data)) ||
+				built[1] != (build.Progress{Index: 1, Count: 1, Done: int64(len(data)), Total: int64(len(data))}) {
+				t.Errorf("build progress %+v", built)
+			}
+		})
 	}
 }
