@@ -47,13 +47,9 @@ func (g *globals) dbTarget(flag string) (string, error) {
 }
 
 // logOut is where database builds and updates report each file: standard
-// error on a terminal, nowhere when piped or --quiet.
-func (g *globals) logOut() io.Writer {
-	if w := g.progressOut(); w != nil {
-		return w
-	}
-	return nil
-}
+// error on a terminal (above the progress line), nowhere when piped or
+// --quiet.
+func (g *globals) logOut() io.Writer { return g.bar.Writer() }
 
 func newDBBuildCmd(g *globals) *cobra.Command {
 	var out string
@@ -73,7 +69,8 @@ once it is complete.`,
 			if err != nil {
 				return err
 			}
-			rep, err := build.BuildReport(cmd.Context(), path, args, build.Options{Log: g.logOut()})
+			rep, err := build.BuildReport(cmd.Context(), path, args, build.Options{Log: g.logOut(), Progress: g.buildProgress()})
+			g.bar.Clear()
 			if err != nil {
 				return err
 			}
@@ -121,7 +118,9 @@ current database in place.`,
 			}
 			rep, err := update.UpdateReport(cmd.Context(), path, update.UpdateOptions{
 				Mirror: mirror, CacheDir: scratchDir, Feeds: feeds, Log: g.logOut(),
+				Progress: g.transferProgress(), BuildProgress: g.buildProgress(),
 			})
+			g.bar.Clear()
 			if err != nil {
 				return err
 			}

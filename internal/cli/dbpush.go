@@ -43,7 +43,9 @@ over plain HTTP, other registries only with --insecure.`,
 			}
 			res, err := oci.Push(cmd.Context(), p, args[0], oci.Options{
 				Insecure: insecure, TempDir: filepath.Join(cache, "tmp"), Log: g.logOut(),
+				Progress: g.blobProgress("uploading " + args[0]),
 			})
+			g.bar.Clear()
 			if err != nil {
 				return err
 			}
@@ -76,7 +78,10 @@ was.`,
 			if err != nil {
 				return err
 			}
-			res, err := oci.Pull(cmd.Context(), args[0], p, oci.Options{Insecure: insecure, Log: g.logOut()})
+			res, err := oci.Pull(cmd.Context(), args[0], p, oci.Options{
+				Insecure: insecure, Log: g.logOut(), Progress: g.blobProgress("downloading " + args[0]),
+			})
+			g.bar.Clear()
 			if err != nil {
 				return err
 			}

@@ -157,7 +157,7 @@ func (g *globals) runScan(cmd *cobra.Command, ref string, f *scanFlags) error {
 	}
 	defer img.Close()
 
-	prog := newProgress(g.progressOut())
+	prog := newLayerProgress(g.bar)
 	opts := scanOptions(ctx, tmp)
 	opts.Progress = prog.layer
 	inv, err := scan.Run(ctx, img, opts)

@@ -12,6 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
+
+	"github.com/lading-dev/lading/internal/progress"
 )
 
 // Exit codes. A scan that ran exits 0, or the --exit-code value when a
@@ -36,6 +38,9 @@ type globals struct {
 	quiet    bool
 	stdio    Stdio
 	exitCode int // set by a command that wants a non-zero exit without an error
+	// bar is the progress line on standard error, nil when none is drawn
+	// (see progressOut); set up once the flags are parsed.
+	bar *progress.Bar
 }
 
 // Main runs lading with args and returns the process exit code.
@@ -46,7 +51,9 @@ func Main(ctx context.Context, args []string, stdio Stdio) int {
 	root.SetIn(stdio.In)
 	root.SetOut(stdio.Out)
 	root.SetErr(stdio.Err)
-	if err := root.ExecuteContext(ctx); err != nil {
+	err := root.ExecuteContext(ctx)
+	g.bar.Clear()
+	if err != nil {
 		fmt.Fprintf(stdio.Err, "lading: %v\n", err)
 		var ee *exitError
 		if errors.As(err, &ee) {
@@ -71,6 +78,9 @@ func newRoot(g *globals) *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       Version,
+		PersistentPreRun: func(*cobra.Command, []string) {
+			g.startProgress()
+		},
 	}
 	pf := root.PersistentFlags()
 	pf.StringVar(&g.cacheDir, "cache-dir", "", "directory for everything lading keeps: advisory database, caches, scratch files (default $LADING_CACHE_DIR, else the user cache directory + /lading)")
@@ -106,9 +116,9 @@ func (g *globals) cache() (string, error) {
 func dbPath(cache string) string { return filepath.Join(cache, "db", "lading.db") }
 
 // progressOut returns where progress goes: standard error when it is a
-// terminal and --quiet is not set, else nowhere.
-func (g *globals) progressOut() io.Writer {
-	if g.quiet {
+// terminal that is not TERM=dumb and --quiet is not set, else nowhere.
+func (g *globals) progressOut() *os.File {
+	if g.quiet || os.Getenv("TERM") == "dumb" {
 		return nil
 	}
 	if f, ok := g.stdio.Err.(*os.File); ok && term.IsTerminal(int(f.Fd())) {

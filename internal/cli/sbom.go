@@ -69,7 +69,7 @@ func (g *globals) runSBOM(cmd *cobra.Command, ref, format, output string, opts s
 		return err
 	}
 	defer img.Close()
-	prog := newProgress(g.progressOut())
+	prog := newLayerProgress(g.bar)
 	sopts := scanOptions(ctx, tmp)
 	sopts.Progress = prog.layer
 	inv, err := scan.Run(ctx, img, sopts)
