@@ -70,6 +70,13 @@ func (r *runner) image(ctx context.Context, img v1.Image, storesBlobs bool) erro
 		diffIDs[i] = info.DiffID
 		r.layers = append(r.layers, info)
 	}
+	if r.opts.Progress != nil {
+		// Every layer's size up front, so that a progress bar knows the
+		// total before the first layer is read.
+		for i, info := range r.layers {
+			r.opts.Progress(LayerEvent{Index: i, Count: len(layers), DiffID: info.DiffID, Size: info.Size})
+		}
+	}
 	var chain []string
 	var sig string
 	if r.opts.Cache != nil {

@@ -31,6 +31,7 @@ type scanFlags struct {
 	dbMaxAge      string
 	dbStale       string
 	policy        policyFlags
+	layerCache    layerCacheFlags
 	formatFlags
 }
 
@@ -48,6 +49,7 @@ func (f *scanFlags) register(cmd *cobra.Command, image bool) {
 	if image {
 		fl.StringVar(&f.platform, "platform", "", "platform to pick from a multi-platform image, os/arch[/variant] (default linux/amd64)")
 		fl.BoolVar(&f.insecure, "insecure", false, "allow plain HTTP to registries other than localhost")
+		f.layerCache.add(fl)
 	}
 	f.policy.register(cmd, image)
 }
@@ -160,6 +162,9 @@ func (g *globals) runScan(cmd *cobra.Command, ref string, f *scanFlags) error {
 	prog := newLayerProgress(g.bar)
 	opts := scanOptions(ctx, tmp)
 	opts.Progress = prog.layer
+	if opts.Cache, err = f.layerCache.cache(cache); err != nil {
+		return err
+	}
 	inv, err := scan.Run(ctx, img, opts)
 	prog.done()
 	if err != nil {

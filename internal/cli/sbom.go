@@ -25,6 +25,7 @@ const KindSBOM = "sbom"
 func newSBOMCmd(g *globals) *cobra.Command {
 	var format, output, platform string
 	var insecure bool
+	var layerCache layerCacheFlags
 	cmd := &cobra.Command{
 		Use:   "sbom REF",
 		Short: "Write the software bill of materials of an image or directory (CycloneDX or SPDX)",
@@ -40,7 +41,7 @@ lading sbom scan FILE matches an SBOM, lading's or another tool's, as a scan.`,
 			default:
 				return fmt.Errorf("--format %q: want cyclonedx or spdx", format)
 			}
-			return g.runSBOM(cmd, args[0], format, output, source.Options{Platform: platform, Insecure: insecure})
+			return g.runSBOM(cmd, args[0], format, output, source.Options{Platform: platform, Insecure: insecure}, &layerCache)
 		},
 	}
 	fl := cmd.Flags()
@@ -48,11 +49,12 @@ lading sbom scan FILE matches an SBOM, lading's or another tool's, as a scan.`,
 	fl.StringVarP(&output, "output", "o", "", "write the SBOM to this file instead of standard output")
 	fl.StringVar(&platform, "platform", "", "platform to pick from a multi-platform image, os/arch[/variant] (default linux/amd64)")
 	fl.BoolVar(&insecure, "insecure", false, "allow plain HTTP to registries other than localhost")
+	layerCache.add(fl)
 	cmd.AddCommand(newSBOMScanCmd(g))
 	return cmd
 }
 
-func (g *globals) runSBOM(cmd *cobra.Command, ref, format, output string, opts source.Options) error {
+func (g *globals) runSBOM(cmd *cobra.Command, ref, format, output string, opts source.Options, lc *layerCacheFlags) error {
 	ctx := cmd.Context()
 	cache, err := g.cache()
 	if err != nil {
@@ -72,6 +74,9 @@ func (g *globals) runSBOM(cmd *cobra.Command, ref, format, output string, opts s
 	prog := newLayerProgress(g.bar)
 	sopts := scanOptions(ctx, tmp)
 	sopts.Progress = prog.layer
+	if sopts.Cache, err = lc.cache(cache); err != nil {
+		return err
+	}
 	inv, err := scan.Run(ctx, img, sopts)
 	prog.done()
 	if err != nil {

@@ -48,6 +48,7 @@ func scanOptions(ctx context.Context, tmp string) scan.Options {
 		Extractors: extractors(),
 		DetectOS:   osrelease.Detect,
 		OSWants:    osrelease.Wants,
+		OSVersion:  osrelease.Version,
 		TempDir:    tmp,
 		Owned: func(fsys fs.FS, osPkgs, other []*inventory.Package) []*inventory.Package {
 			other = owned.DropOSOwned(fsys, osPkgs, other)
