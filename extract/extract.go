@@ -69,3 +69,13 @@ type FileExtractor interface {
 	Extractor
 	ExtractFile(ctx context.Context, in Input, path string) ([]*inventory.Package, error)
 }
+
+// SelfContained is implemented by per-file extractors whose findings in a
+// regular file depend on that file's contents alone: not on other files,
+// links or Input.Distro. The scan may then run them on a layer's files as
+// soon as the layer is read, beside the reading of other layers, on an
+// Input whose FS holds that one file.
+type SelfContained interface {
+	FileExtractor
+	SelfContained()
+}

@@ -424,3 +424,22 @@ func CopyRecord(w io.Writer, src io.ReaderAt, size int64, keep func(name string)
 		}
 	}
 }
+
+// RecordFile returns a file system holding only the regular file e of the
+// record in src, read from the record; every other name does not exist.
+func RecordFile(src io.ReaderAt, e RecordEntry) fs.FS {
+	return recordFile{src: src, e: e}
+}
+
+type recordFile struct {
+	src io.ReaderAt
+	e   RecordEntry
+}
+
+func (r recordFile) Open(name string) (fs.File, error) {
+	if name != r.e.Name || !r.e.Contents {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	}
+	n := &node{kind: KindFile, size: r.e.Size, mode: uint32(r.e.Mode)}
+	return &file{info: fileInfo{name: path.Base(name), n: n}, r: io.NewSectionReader(r.src, r.e.Offset, r.e.Size)}, nil
+}

@@ -310,6 +310,16 @@ func (t *Tree) Layer(name string) int {
 	return n.layer
 }
 
+// RecordOffset tells, for a file whose contents are read from a layer
+// record, which record and where in it (links not followed).
+func (t *Tree) RecordOffset(name string) (io.ReaderAt, int64, bool) {
+	n, err := t.lookup(name, false)
+	if err != nil || n == nil || n.kind != KindFile || n.rec == nil {
+		return nil, 0, false
+	}
+	return n.rec, n.off, true
+}
+
 // EntryLayer returns the index of the layer that last wrote the entry at
 // name (links not followed, kept or not), or -1 when there is none.
 func (t *Tree) EntryLayer(name string) int {

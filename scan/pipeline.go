@@ -13,6 +13,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/lading-dev/lading/extract"
+	"github.com/lading-dev/lading/inventory"
 	"github.com/lading-dev/lading/layer"
 )
 
@@ -28,6 +29,9 @@ type prepared struct {
 	// reuse holds per-file extractors' results from the cache that are
 	// still valid, also when the layer had to be read again.
 	reuse map[string]*cachedResult
+	// pre holds what self-contained extractors found in the layer's
+	// files while it was read.
+	pre *preResults
 }
 
 // image reads the layers of img. Layers are read (decompressed, their
@@ -147,7 +151,7 @@ func (r *runner) image(ctx context.Context, img v1.Image, storesBlobs bool) erro
 		if err != nil {
 			return r.layerError(i, err)
 		}
-		ran, err := r.extract(ctx, i, res, p.reuse)
+		ran, err := r.extract(ctx, i, res, p.reuse, p.pre)
 		if err != nil {
 			return err
 		}
@@ -285,9 +289,115 @@ func (r *runner) prepare(ctx context.Context, i, count int, l v1.Layer, storesBl
 			return
 		}
 		p.src, p.size = f, size
-		return
+	} else {
+		p.src, p.size = bytes.NewReader(buf.Bytes()), int64(buf.Len())
 	}
-	p.src, p.size = bytes.NewReader(buf.Bytes()), int64(buf.Len())
+	p.err = r.preExtract(ctx, i, p)
+}
+
+// preResults are what self-contained extractors found in a layer's files
+// while it was read, by extractor and path.
+type preResults struct {
+	src   io.ReaderAt
+	found map[string]map[string]preResult
+}
+
+type preResult struct {
+	offset   int64 // of the contents in the record: the version of the file read
+	pkgs     []*inventory.Package
+	problems []Problem
+}
+
+// lookup returns what extractor found in the file at name, when the tree
+// holds at name the very file it read.
+func (p *preResults) lookup(tree *layer.Tree, extractor, name string) (preResult, bool) {
+	if p == nil {
+		return preResult{}, false
+	}
+	pr, ok := p.found[extractor][name]
+	if !ok {
+		return preResult{}, false
+	}
+	src, off, ok := tree.RecordOffset(name)
+	if !ok || src != p.src || off != pr.offset {
+		return preResult{}, false
+	}
+	return pr, true
+}
+
+// preExtract runs the self-contained per-file extractors on the regular
+// files of layer i they want, each file alone, while other layers are
+// still being read: the walk, which runs in layer order, then takes their
+// results instead of running them.
+func (r *runner) preExtract(ctx context.Context, i int, p *prepared) error {
+	var sc []extract.FileExtractor
+	for _, e := range r.opts.Extractors {
+		if s, ok := e.(extract.SelfContained); ok && p.reuse[e.Name()] == nil {
+			sc = append(sc, s)
+		}
+	}
+	if len(sc) == 0 {
+		return nil
+	}
+	// The last entry of a name is the one the layer leaves.
+	last := map[string]layer.RecordEntry{}
+	var order []string
+	_, err := layer.ScanRecord(p.src, p.size, func(ent layer.RecordEntry) error {
+		if !ent.Contents {
+			delete(last, ent.Name)
+			return nil
+		}
+		for _, e := range sc {
+			if wantsEntry(e, ent) {
+				if _, seen := last[ent.Name]; !seen {
+					order = append(order, ent.Name)
+				}
+				last[ent.Name] = ent
+				return nil
+			}
+		}
+		delete(last, ent.Name)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	pre := &preResults{src: p.src, found: map[string]map[string]preResult{}}
+	layerOf := func(string) int { return i }
+	for _, name := range order {
+		ent, ok := last[name]
+		if !ok {
+			continue
+		}
+		in := extract.Input{FS: layer.RecordFile(p.src, ent), TempDir: r.opts.TempDir}
+		for _, e := range sc {
+			if !wantsEntry(e, ent) {
+				continue
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			pkgs, err := e.ExtractFile(ctx, in, name)
+			pr := preResult{offset: ent.Offset, pkgs: pkgs}
+			if err != nil {
+				pr.problems = r.errProblems(nil, e.Name(), i, err, layerOf)
+			}
+			if pre.found[e.Name()] == nil {
+				pre.found[e.Name()] = map[string]preResult{}
+			}
+			pre.found[e.Name()][name] = pr
+		}
+	}
+	p.pre = pre
+	return nil
+}
+
+func wantsEntry(e extract.FileExtractor, ent layer.RecordEntry) bool {
+	if e.Wants(ent.Name) {
+		return true
+	}
+	fw, ok := e.(extract.FileWanter)
+	return ok && fw.WantsFile(ent.Name, ent.Mode, ent.Size)
 }
 
 // checkHit sorts a cache entry's per-file results into those still valid

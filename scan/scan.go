@@ -165,7 +165,7 @@ func (r *runner) dir(ctx context.Context, root string) error {
 	if err != nil {
 		return err
 	}
-	_, err = r.extract(ctx, 0, res, nil)
+	_, err = r.extract(ctx, 0, res, nil, nil)
 	return err
 }
 
@@ -194,7 +194,7 @@ func layerHistory(cfg *v1.ConfigFile, n int) []string {
 // per-file extractors' results for this layer from the layer cache, which
 // are taken instead of running them; the results of those that ran are
 // returned for the cache.
-func (r *runner) extract(ctx context.Context, i int, res layer.Applied, reuse map[string]*cachedResult) ([]cachedResult, error) {
+func (r *runner) extract(ctx context.Context, i int, res layer.Applied, reuse map[string]*cachedResult, pre *preResults) ([]cachedResult, error) {
 	if !res.Touched && i > 0 {
 		return nil, nil
 	}
@@ -220,7 +220,7 @@ func (r *runner) extract(ctx context.Context, i int, res layer.Applied, reuse ma
 				r.reuseFiles(i, fe, c, res)
 				continue
 			}
-			c, err := r.extractFiles(ctx, i, fe, in, res)
+			c, err := r.extractFiles(ctx, i, fe, in, res, pre)
 			if err != nil {
 				return nil, err
 			}
@@ -246,7 +246,7 @@ func (r *runner) extract(ctx context.Context, i int, res layer.Applied, reuse ma
 // extractFiles runs a per-file extractor on each wanted file the layer
 // wrote, then lets the tree drop the file's contents unless another
 // extractor reads it as part of a whole.
-func (r *runner) extractFiles(ctx context.Context, i int, e extract.FileExtractor, in extract.Input, res layer.Applied) (cachedResult, error) {
+func (r *runner) extractFiles(ctx context.Context, i int, e extract.FileExtractor, in extract.Input, res layer.Applied, pre *preResults) (cachedResult, error) {
 	c := cachedResult{Extractor: e.Name(), Version: e.Version()}
 	results := r.results(e.Name())
 	_, picksByMode := e.(extract.FileWanter)
@@ -258,9 +258,17 @@ func (r *runner) extractFiles(ctx context.Context, i int, e extract.FileExtracto
 		if err := ctx.Err(); err != nil {
 			return c, err
 		}
-		pkgs, err := e.ExtractFile(ctx, in, p)
-		if err != nil {
-			r.fileErrors(e.Name(), i, err)
+		var pkgs []*inventory.Package
+		if pr, ok := pre.lookup(r.tree, e.Name(), p); ok {
+			// Found while the layer was read: the same file, read alone.
+			pkgs = pr.pkgs
+			r.problems = append(r.problems, pr.problems...)
+		} else {
+			var err error
+			pkgs, err = e.ExtractFile(ctx, in, p)
+			if err != nil {
+				r.fileErrors(e.Name(), i, err)
+			}
 		}
 		if len(pkgs) > 0 {
 			results[p] = fileResult{layer: i, pkgs: pkgs}
@@ -358,18 +366,7 @@ func (r *runner) record(name string, i int, pkgs []*inventory.Package) {
 }
 
 func (r *runner) fileErrors(extractor string, i int, err error) {
-	var joined interface{ Unwrap() []error }
-	if errors.As(err, &joined) {
-		for _, e := range joined.Unwrap() {
-			r.fileErrors(extractor, i, e)
-		}
-		return
-	}
-	var fe *extract.FileError
-	if errors.As(err, &fe) {
-		// A file inside an archive ("app.war!/WEB-INF/lib/x.jar") is in the
-		// layer of the archive.
-		outer, _, _ := strings.Cut(fe.Path, "!/")
+	r.problems = r.errProblems(r.problems, extractor, i, err, func(outer string) int {
 		at := r.tree.Layer(outer)
 		if at < 0 {
 			// A link that cannot be followed (a loop): the layer of the
@@ -378,18 +375,40 @@ func (r *runner) fileErrors(extractor string, i int, err error) {
 				at = i
 			}
 		}
-		r.problem(fe.Path, at, fe.Err)
-		return
+		return at
+	})
+}
+
+// errProblems appends to out the problems err stands for; layerOf tells
+// the layer of a file an error names.
+func (r *runner) errProblems(out []Problem, extractor string, i int, err error, layerOf func(string) int) []Problem {
+	var joined interface{ Unwrap() []error }
+	if errors.As(err, &joined) {
+		for _, e := range joined.Unwrap() {
+			out = r.errProblems(out, extractor, i, e, layerOf)
+		}
+		return out
 	}
-	r.problem(extractor, i, err)
+	var fe *extract.FileError
+	if errors.As(err, &fe) {
+		// A file inside an archive ("app.war!/WEB-INF/lib/x.jar") is in the
+		// layer of the archive.
+		outer, _, _ := strings.Cut(fe.Path, "!/")
+		return append(out, r.newProblem(fe.Path, layerOf(outer), fe.Err))
+	}
+	return append(out, r.newProblem(extractor, i, err))
 }
 
 func (r *runner) problem(path string, layerIndex int, err error) {
+	r.problems = append(r.problems, r.newProblem(path, layerIndex, err))
+}
+
+func (r *runner) newProblem(path string, layerIndex int, err error) Problem {
 	p := Problem{Path: path, Error: err.Error()}
 	if layerIndex >= 0 && layerIndex < len(r.layers) {
 		p.Layer = r.layers[layerIndex].DiffID
 	}
-	r.problems = append(r.problems, p)
+	return p
 }
 
 func (r *runner) finish(ctx context.Context) *Result {

@@ -88,6 +88,9 @@ func (*Extractor) Name() string { return "cargo" }
 // Version implements extract.Extractor.
 func (*Extractor) Version() int { return 1 }
 
+// SelfContained marks the extractor as reading only the file it is given.
+func (*Extractor) SelfContained() {}
+
 // Wants reports whether path is a Cargo.lock this extractor reads.
 func (*Extractor) Wants(p string) bool { return isLock(p) }
 

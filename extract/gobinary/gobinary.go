@@ -108,6 +108,9 @@ func (*Extractor) Name() string { return "gobinary" }
 // Version implements extract.Extractor.
 func (*Extractor) Version() int { return 1 }
 
+// SelfContained marks the extractor as reading only the file it is given.
+func (*Extractor) SelfContained() {}
+
 // Wants reports whether path is a go.mod file this extractor reads.
 // Executables are picked by WantsFile.
 func (*Extractor) Wants(p string) bool { return isGoMod(p) }

@@ -138,6 +138,9 @@ func (*Extractor) Name() string { return "java-archive" }
 // Version implements extract.Extractor.
 func (*Extractor) Version() int { return 1 }
 
+// SelfContained marks the extractor as reading only the file it is given.
+func (*Extractor) SelfContained() {}
+
 // Wants reports whether p names a Java archive (IsArchiveName).
 func (*Extractor) Wants(p string) bool { return IsArchiveName(p) }
 
