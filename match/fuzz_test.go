@@ -6,6 +6,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -119,6 +120,16 @@ func seedVersions(f *testing.F, typ string, n int) []string {
 // are real version shapes that lading must not refuse, so for Maven only
 // reflexivity and antisymmetry are checked
 // (testdata/fuzz/FuzzCompareVersions/maven-not-transitive is such a triple).
+//
+// apk's order in osv-scalibr is not transitive either where a number
+// component after the first has a leading zero: such components compare as
+// strings ("0.00" > "0.0a"), but a missing component is padded as a first
+// one and compares as a number ("0" == "0.00"), while "0" < "0.0a" (the
+// letter decides). The ten-minute run found that triple
+// (testdata/fuzz/FuzzCompareVersions/apk-leading-zero-not-transitive); for
+// apk, transitivity is checked only where no component but the first
+// starts with a zero. Real Alpine versions with such components are rare
+// (none in the fixtures' apk databases or the secdb files).
 func FuzzCompareVersions(f *testing.F) {
 	types := orderTypes()
 	for sel, typ := range types {
@@ -193,9 +204,28 @@ func checkOrder(t *testing.T, typ, a, b, c string) {
 	if !okA || !okB || !okC || typ == "maven" {
 		return
 	}
+	if typ == "apk" && (apkLeadingZero(a) || apkLeadingZero(b) || apkLeadingZero(c)) {
+		return
+	}
 	bc, _ := cmp(b, c)
 	ac, _ := cmp(a, c)
 	if ab <= 0 && bc <= 0 && ac > 0 || ab >= 0 && bc >= 0 && ac < 0 {
 		t.Fatalf("%s: not transitive: %q vs %q %d, %q vs %q %d, %q vs %q %d", typ, a, b, ab, b, c, bc, a, c, ac)
 	}
+}
+
+// apkLeadingZero tells whether a number component of an apk version other
+// than the first starts with a zero.
+func apkLeadingZero(v string) bool {
+	num := v
+	if i := strings.IndexFunc(v, func(r rune) bool { return r != '.' && (r < '0' || r > '9') }); i >= 0 {
+		num = v[:i]
+	}
+	parts := strings.Split(num, ".")
+	for _, p := range parts[1:] {
+		if strings.HasPrefix(p, "0") {
+			return true
+		}
+	}
+	return false
 }
