@@ -38,6 +38,9 @@ type Applied struct {
 	// which any extractor may care about.
 	Paths   []string
 	Removed bool
+	// Kept counts the files whose contents the tree reads from the
+	// layer's record; with none, the record may be closed.
+	Kept int
 }
 
 // Apply reads one layer as an uncompressed tar stream and applies it on top
@@ -116,6 +119,9 @@ func (t *Tree) Replay(ctx context.Context, index int, src io.ReaderAt, size int6
 		want, touched, err := t.applyOp(index, op, src, wants, fileWants != nil)
 		if err != nil {
 			t.problem(index, op.name, err)
+		}
+		if op.kind == opFile {
+			res.Kept++
 		}
 		res.note(op.name, touched, want)
 	}

@@ -32,6 +32,8 @@ type prepared struct {
 	// pre holds what self-contained extractors found in the layer's
 	// files while it was read.
 	pre *preResults
+	// file is the open file src reads from, if any.
+	file *os.File
 }
 
 // image reads the layers of img. Layers are read (decompressed, their
@@ -166,6 +168,11 @@ func (r *runner) image(ctx context.Context, img v1.Image, storesBlobs bool) erro
 				wrote = true
 			}
 		}
+		if res.Kept == 0 && p.file != nil {
+			// Nothing in the tree reads from this record: close it now,
+			// so that thousands of layers do not hold thousands of files.
+			r.release(p.file)
+		}
 		<-ahead
 		if r.opts.Progress != nil {
 			info := r.layers[i]
@@ -218,7 +225,7 @@ func (r *runner) prepare(ctx context.Context, i, count int, l v1.Layer, storesBl
 			p.reuse = reuse
 			if complete {
 				r.keepOpen(hit.f, false)
-				p.hit, p.src, p.size = hit, hit.record, hit.record.Size()
+				p.hit, p.src, p.size, p.file = hit, hit.record, hit.record.Size(), hit.f
 				return
 			}
 			hit.f.Close()
@@ -288,7 +295,7 @@ func (r *runner) prepare(ctx context.Context, i, count int, l v1.Layer, storesBl
 			p.err = fmt.Errorf("layer record: %w", err)
 			return
 		}
-		p.src, p.size = f, size
+		p.src, p.size, p.file = f, size, f
 	} else {
 		p.src, p.size = bytes.NewReader(buf.Bytes()), int64(buf.Len())
 	}
@@ -448,6 +455,28 @@ func (r *runner) keepOpen(f *os.File, scratch bool) {
 		r.open = append(r.open, f)
 	}
 	r.mu.Unlock()
+}
+
+// release closes f, a record or cache entry nothing reads any more, and
+// removes it if it is a scratch record.
+func (r *runner) release(f *os.File) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i, g := range r.scratch {
+		if g == f {
+			f.Close()
+			os.Remove(f.Name())
+			r.scratch = append(r.scratch[:i], r.scratch[i+1:]...)
+			return
+		}
+	}
+	for i, g := range r.open {
+		if g == f {
+			f.Close()
+			r.open = append(r.open[:i], r.open[i+1:]...)
+			return
+		}
+	}
 }
 
 // closeFiles closes the records and cache entries the tree read from,

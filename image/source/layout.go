@@ -294,6 +294,10 @@ type layoutImage struct {
 	desc     v1.Descriptor
 	manifest []byte
 	config   []byte
+	// blobs are the manifest's layers and config by digest, parsed once:
+	// go-containerregistry asks for each layer by digest, and parsing the
+	// manifest for each would cost n² for n layers.
+	blobs map[v1.Hash]v1.Descriptor
 }
 
 func newLayoutImage(store blobs, desc v1.Descriptor) (*layoutImage, error) {
@@ -309,7 +313,16 @@ func newLayoutImage(store blobs, desc v1.Descriptor) (*layoutImage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	return &layoutImage{store: store, desc: desc, manifest: raw, config: cfg}, nil
+	byDigest := map[v1.Hash]v1.Descriptor{}
+	for _, d := range m.Layers {
+		if _, seen := byDigest[d.Digest]; !seen {
+			byDigest[d.Digest] = d
+		}
+	}
+	if _, seen := byDigest[m.Config.Digest]; !seen {
+		byDigest[m.Config.Digest] = m.Config
+	}
+	return &layoutImage{store: store, desc: desc, manifest: raw, config: cfg, blobs: byDigest}, nil
 }
 
 func (l *layoutImage) RawConfigFile() ([]byte, error)      { return l.config, nil }
@@ -317,17 +330,8 @@ func (l *layoutImage) RawManifest() ([]byte, error)        { return l.manifest, 
 func (l *layoutImage) MediaType() (types.MediaType, error) { return l.desc.MediaType, nil }
 
 func (l *layoutImage) LayerByDigest(h v1.Hash) (partial.CompressedLayer, error) {
-	m, err := v1.ParseManifest(bytes.NewReader(l.manifest))
-	if err != nil {
-		return nil, err
-	}
-	for _, d := range m.Layers {
-		if d.Digest == h {
-			return &layoutLayer{store: l.store, desc: d}, nil
-		}
-	}
-	if m.Config.Digest == h {
-		return &layoutLayer{store: l.store, desc: m.Config}, nil
+	if d, ok := l.blobs[h]; ok {
+		return &layoutLayer{store: l.store, desc: d}, nil
 	}
 	return nil, fmt.Errorf("blob %s is not in manifest %s", h, l.desc.Digest)
 }
