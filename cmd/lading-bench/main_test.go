@@ -57,7 +57,7 @@ func TestHarnessShort(t *testing.T) {
 	if res.Many == nil || res.Many.Entries < 2000 {
 		t.Fatalf("many-files image: %+v", res.Many)
 	}
-	want := []string{"floor", "cold", "warm", "shared", "floor-many", "many-files"}
+	want := []string{"floor", "cold", "warm", "warm-sbom", "shared", "floor-many", "many-files"}
 	if len(res.Measurements) != len(want) {
 		t.Fatalf("%d measurements, want %d", len(res.Measurements), len(want))
 	}
@@ -72,7 +72,7 @@ func TestHarnessShort(t *testing.T) {
 			}
 		}
 	}
-	for _, m := range res.Measurements[1:4] {
+	for _, m := range res.Measurements[1:5] {
 		if m.Packages == 0 {
 			t.Errorf("%s scan found no packages", m.Name)
 		}
