@@ -16,10 +16,10 @@ const maxLinkHops = 40
 
 var errLinkLoop = errors.New("too many levels of symbolic links")
 
-// errGone is opening a file whose results came from the layer cache, which
+// ErrGone is opening a file whose layer came from the layer cache, which
 // keeps the contents of only the files read as a whole view (package
 // databases, os-release).
-var errGone = errors.New("its contents are not kept in the layer cache")
+var ErrGone = errors.New("its contents are not kept in the layer cache")
 
 // lookup finds the node at name, following links in every directory
 // component and, when follow is set, in the last one too. Links are resolved
@@ -103,7 +103,7 @@ func (t *Tree) Open(name string) (fs.File, error) {
 		return &dirFile{tree: t, info: info, n: n}, nil
 	}
 	if n.gone {
-		return nil, &fs.PathError{Op: "open", Path: name, Err: errGone}
+		return nil, &fs.PathError{Op: "open", Path: name, Err: ErrGone}
 	}
 	if n.rec != nil {
 		return &file{info: info, r: io.NewSectionReader(n.rec, n.off, n.size)}, nil

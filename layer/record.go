@@ -248,7 +248,7 @@ func (rr *recordReader) bytes() ([]byte, error) {
 		return nil, err
 	}
 	if n > maxRecordString || int64(n) > rr.size-rr.pos {
-		return nil, errors.New("damaged layer record: string too long")
+		return nil, errors.New("string too long")
 	}
 	b := make([]byte, n)
 	if _, err := io.ReadFull(rr.br, b); err != nil {

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/lading-dev/lading/extract"
@@ -70,6 +71,9 @@ type cachedResult struct {
 	Version   int                             `json:"version"`
 	Files     map[string][]*inventory.Package `json:"files,omitempty"`
 	Problems  []Problem                       `json:"problems,omitempty"`
+	// ProblemLayers are the problems' layer indexes in the image: the
+	// image that reads the entry may name its layers otherwise.
+	ProblemLayers []int `json:"problem_layers,omitempty"`
 }
 
 // chainIDs computes the OCI chain ID of every layer from the diff IDs:
@@ -122,14 +126,26 @@ type cacheHit struct {
 // it is damaged (then it is removed).
 func (c *LayerCache) open(chainID, sig string) (*cacheHit, error) {
 	p := c.path(chainID, sig)
-	f, err := os.Open(p)
+	// Non-blocking, so that a FIFO put at an entry's name cannot hang the
+	// scan; anything but a regular file there is a miss.
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		f.Close()
+		return nil, nil
+	}
 	hit, err := readEntry(f, chainID)
+	if err == nil {
+		// The checksum guards against damage on disk; the record's own
+		// structure is checked too, so that a damaged entry is a miss
+		// rather than a failed scan.
+		_, err = layer.ScanRecord(hit.record, hit.record.Size(), func(layer.RecordEntry) error { return nil })
+	}
 	if err != nil {
 		f.Close()
 		os.Remove(p)

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"syscall"
+	"time"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -436,5 +438,133 @@ func TestSelfContainedEqualsOrdered(t *testing.T) {
 	}
 	if !broken {
 		t.Errorf("problems %+v, want one naming opt/lib/broken.jar", got.Problems)
+	}
+}
+
+func writeLayout(t *testing.T, img v1.Image) string {
+	t.Helper()
+	d := filepath.Join(t.TempDir(), "layout")
+	p, err := layout.Write(d, empty.Index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.AppendImage(img); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// An image whose config claims another layer's diff ID neither gets that
+// layer's cached results nor leaves its own under that layer's name: blob
+// layers are cached by their blob digests, which every read checks.
+func TestLayerCacheNotFooledByDiffIDs(t *testing.T) {
+	one, _ := cacheImages(t)
+	cache := &scan.LayerCache{Dir: filepath.Join(t.TempDir(), "layers")}
+	want := resultJSON(t, scanCached(t, one, nil, allExtractors()).res)
+	scanCached(t, one, cache, allExtractors())
+
+	src, err := source.Open(context.Background(), "oci-layout:"+one, source.Options{TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := src.Image.ConfigFile()
+	src.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	evilLayer := tarLayer(t, tarFile{name: "etc/motd", body: "nothing here\n"})
+	evil, err := mutate.AppendLayers(empty.Image, evilLayer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecfg, err := evil.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ecfg = ecfg.DeepCopy()
+	ecfg.RootFS.DiffIDs = cfg.RootFS.DiffIDs[:1] // the Alpine layer's
+	if evil, err = mutate.ConfigFile(evil, ecfg); err != nil {
+		t.Fatal(err)
+	}
+	dir := writeLayout(t, evil)
+	got := scanCached(t, dir, cache, allExtractors())
+	if len(got.res.Packages) != 0 || got.cached[0] {
+		t.Errorf("an image claiming the Alpine layer's diff ID: cached %v, %d packages; want its own layer read, none", got.cached, len(got.res.Packages))
+	}
+	again := scanCached(t, one, cache, allExtractors())
+	if !equalBools(again.cached, true, true, true) || resultJSON(t, again.res) != want {
+		t.Errorf("after the lying image: cached %v, results equal %v", again.cached, resultJSON(t, again.res) == want)
+	}
+}
+
+// A link in a new layer to a lockfile of a cached layer below: the cache
+// keeps no lockfile contents, so the scan reads every layer again rather
+// than report less than an uncached scan.
+func TestLayerCacheLinkIntoCachedLayer(t *testing.T) {
+	one, _ := cacheImages(t)
+	src, err := source.Open(context.Background(), "oci-layout:"+one, source.Options{TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	layers, err := src.Image.Layers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, top := range []tarFile{
+		{name: "copy/package-lock.json", link: "srv/app/package-lock.json", typ: tar.TypeLink},
+		{name: "copy/package-lock.json", link: "/srv/app/package-lock.json", typ: tar.TypeSymlink},
+	} {
+		img, err := mutate.AppendLayers(empty.Image, append(layers[:2:2], tarLayer(t, tarFile{name: "copy/", typ: tar.TypeDir}, top))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := writeLayout(t, img)
+		want := resultJSON(t, scanCached(t, dir, nil, allExtractors()).res)
+		cache := &scan.LayerCache{Dir: filepath.Join(t.TempDir(), "layers")}
+		scanCached(t, one, cache, allExtractors()) // the two lower layers
+		first := scanCached(t, dir, cache, allExtractors())
+		second := scanCached(t, dir, cache, allExtractors())
+		for name, r := range map[string]cacheRun{"first": first, "second": second} {
+			if got := resultJSON(t, r.res); got != want {
+				t.Errorf("link type %c, %s scan with the cache:\n%s\nwant\n%s", top.typ, name, got, want)
+			}
+		}
+		found := false
+		for _, p := range first.res.Packages {
+			for _, l := range p.Locations {
+				found = found || l.Path == "copy/package-lock.json"
+			}
+		}
+		if !found {
+			t.Errorf("link type %c: no package found through copy/package-lock.json", top.typ)
+		}
+	}
+	src.Close()
+}
+
+// A FIFO (or anything but a file) at an entry's name is a miss; it cannot
+// hang the scan.
+func TestLayerCacheFIFO(t *testing.T) {
+	one, _ := cacheImages(t)
+	cache := &scan.LayerCache{Dir: filepath.Join(t.TempDir(), "layers")}
+	want := resultJSON(t, scanCached(t, one, cache, allExtractors()).res)
+	for _, n := range entries(t, cache.Dir) {
+		p := filepath.Join(cache.Dir, n)
+		if err := os.Remove(p); err != nil {
+			t.Fatal(err)
+		}
+		if err := syscall.Mkfifo(p, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := make(chan cacheRun, 1)
+	go func() { done <- scanCached(t, one, cache, allExtractors()) }()
+	select {
+	case r := <-done:
+		if !equalBools(r.cached, false, false, false) || resultJSON(t, r.res) != want {
+			t.Errorf("with FIFOs in the cache: cached %v, results equal %v", r.cached, resultJSON(t, r.res) == want)
+		}
+	case <-time.After(60 * time.Second):
+		t.Fatal("the scan hangs on a FIFO in the cache")
 	}
 }

@@ -99,3 +99,12 @@ func (c *counted) Read(p []byte) (int, error) {
 	c.progress(c.n)
 	return n, err
 }
+
+func (c *counted) count() int64 { return c.n }
+
+func (d *decompressed) count() int64 {
+	if c, ok := d.blob.(*counted); ok {
+		return c.n
+	}
+	return 0
+}

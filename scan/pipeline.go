@@ -86,7 +86,19 @@ func (r *runner) image(ctx context.Context, img v1.Image, storesBlobs bool) erro
 	var chain []string
 	var sig string
 	if r.opts.Cache != nil {
-		chain = chainIDs(diffIDs)
+		// A layer stored as a blob (registry, layout) is named by its
+		// blob's digest, which every read checks: an image whose config
+		// claims another layer's diff ID cannot pass its own layer off
+		// as that one, nor be given that one's results. Layers of
+		// archives and Engine exports are named by their diff IDs, which
+		// are checked by reading them (see prepare).
+		ids := make([]string, len(diffIDs))
+		for i := range ids {
+			if ids[i] = r.layers[i].Digest; ids[i] == "" {
+				ids[i] = diffIDs[i]
+			}
+		}
+		chain = chainIDs(ids)
 		sig = cacheSignature(r.opts)
 	}
 
@@ -138,7 +150,6 @@ func (r *runner) image(ctx context.Context, img v1.Image, storesBlobs bool) erro
 		}
 	}()
 
-	wrote := false
 	for i := range layers {
 		p := preps[i]
 		select {
@@ -164,9 +175,7 @@ func (r *runner) image(ctx context.Context, img v1.Image, storesBlobs bool) erro
 			}
 			// The cache only saves work: a scan whose cache cannot be
 			// written is still a whole scan.
-			if r.opts.Cache.write(chain[i], sig, h, p.src, p.size, r.persist) == nil {
-				wrote = true
-			}
+			r.opts.Cache.write(chain[i], sig, h, p.src, p.size, r.persist)
 		}
 		if res.Kept == 0 && p.file != nil {
 			// Nothing in the tree reads from this record: close it now,
@@ -180,7 +189,9 @@ func (r *runner) image(ctx context.Context, img v1.Image, storesBlobs bool) erro
 				Read: info.Size, Cached: p.hit != nil, Done: true})
 		}
 	}
-	if wrote {
+	if r.opts.Cache != nil {
+		// Also after a scan that wrote nothing: the bound may have been
+		// lowered since.
 		r.opts.Cache.evict()
 	}
 	return nil
@@ -219,10 +230,20 @@ func (r *runner) persist(name string) bool {
 // holds a valid entry, else by reading the layer into a scratch record.
 func (r *runner) prepare(ctx context.Context, i, count int, l v1.Layer, storesBlobs bool, chainID, sig string, p *prepared) {
 	info := r.layers[i]
-	if chainID != "" {
+	if chainID != "" && !r.noCacheRead {
 		if hit, err := r.opts.Cache.open(chainID, sig); err == nil && hit != nil {
 			reuse, complete := r.checkHit(hit)
 			p.reuse = reuse
+			if complete && !storesBlobs {
+				// An archive's layer is named by the diff ID its config
+				// claims: hash the layer (no need to walk it) to hold the
+				// archive to that claim before taking the cached results.
+				if err := verifyUncompressed(l); err != nil {
+					hit.f.Close()
+					p.err = err
+					return
+				}
+			}
 			if complete {
 				r.keepOpen(hit.f, false)
 				p.hit, p.src, p.size, p.file = hit, hit.record, hit.record.Size(), hit.f
@@ -277,6 +298,7 @@ func (r *runner) prepare(ctx context.Context, i, count int, l v1.Layer, storesBl
 		p.err = err
 		return
 	}
+
 	r.contents.Add(st.Contents)
 	// Drain what follows the tar end marker so that a digest check on the
 	// compressed stream sees every byte.
@@ -288,6 +310,10 @@ func (r *runner) prepare(ctx context.Context, i, count int, l v1.Layer, storesBl
 	if err != nil {
 		p.err = err
 		return
+	}
+	if c, ok := rc.(interface{ count() int64 }); ok && r.opts.Progress != nil {
+		// The last count, which the throttle may have held back.
+		r.opts.Progress(LayerEvent{Index: i, Count: count, DiffID: info.DiffID, Size: info.Size, Read: c.count()})
 	}
 	if f != nil {
 		size, err := f.Seek(0, io.SeekCurrent)
@@ -405,6 +431,18 @@ func wantsEntry(e extract.FileExtractor, ent layer.RecordEntry) bool {
 	}
 	fw, ok := e.(extract.FileWanter)
 	return ok && fw.WantsFile(ent.Name, ent.Mode, ent.Size)
+}
+
+// verifyUncompressed reads a layer of an archive or Engine export to its
+// end; the source checks its bytes against the diff ID there.
+func verifyUncompressed(l v1.Layer) error {
+	rc, err := l.Uncompressed()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	_, err = io.Copy(io.Discard, rc)
+	return err
 }
 
 // checkHit sorts a cache entry's per-file results into those still valid

@@ -9,11 +9,13 @@ import (
 	"errors"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -96,11 +98,26 @@ type Result struct {
 
 // Run builds the inventory of img.
 func Run(ctx context.Context, img *source.Image, opts Options) (*Result, error) {
+	res, err := run(ctx, img, opts, false)
+	if errors.Is(err, errNeedContents) {
+		// A file of a layer read from the cache was needed in full (a
+		// link from a new layer to a lockfile below, say): read every
+		// layer again, filling the cache as usual.
+		res, err = run(ctx, img, opts, true)
+	}
+	return res, err
+}
+
+// errNeedContents stops a run that met a file whose contents the layer
+// cache left out.
+var errNeedContents = errors.New("a file's contents are not in the layer cache")
+
+func run(ctx context.Context, img *source.Image, opts Options, noCacheRead bool) (*Result, error) {
 	if opts.Limits.SpillDir == "" {
 		opts.Limits.SpillDir = opts.TempDir
 	}
 	r := &runner{opts: opts, tree: layer.NewTree(opts.Limits), since: map[string]map[string]int{},
-		last: map[string][]*inventory.Package{}, files: map[string]map[string]fileResult{}}
+		last: map[string][]*inventory.Package{}, files: map[string]map[string]fileResult{}, noCacheRead: noCacheRead}
 	defer r.tree.Close()
 	defer r.closeFiles()
 	if img.Image == nil {
@@ -128,6 +145,9 @@ type runner struct {
 
 	// contents counts the wanted files' bytes in scratch records.
 	contents atomic.Int64
+	// noCacheRead is set for a second run after a first one met a file
+	// whose contents the layer cache had left out.
+	noCacheRead bool
 	mu       sync.Mutex
 	open     []*os.File // layer cache entries being read
 	scratch  []*os.File // scratch records
@@ -235,6 +255,9 @@ func (r *runner) extract(ctx context.Context, i int, res layer.Applied, reuse ma
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return nil, ctxErr
 			}
+			if errors.Is(err, layer.ErrGone) {
+				return nil, errNeedContents
+			}
 			r.fileErrors(e.Name(), i, err)
 		}
 		r.record(e.Name(), i, pkgs)
@@ -266,6 +289,9 @@ func (r *runner) extractFiles(ctx context.Context, i int, e extract.FileExtracto
 		} else {
 			var err error
 			pkgs, err = e.ExtractFile(ctx, in, p)
+			if errors.Is(err, layer.ErrGone) {
+				return c, errNeedContents
+			}
 			if err != nil {
 				r.fileErrors(e.Name(), i, err)
 			}
@@ -283,6 +309,9 @@ func (r *runner) extractFiles(ctx context.Context, i int, e extract.FileExtracto
 		}
 	}
 	c.Problems = append(c.Problems, r.problems[problemsBefore:]...)
+	for _, p := range c.Problems {
+		c.ProblemLayers = append(c.ProblemLayers, r.layerIndex(p.Layer))
+	}
 	return c, nil
 }
 
@@ -301,7 +330,12 @@ func (r *runner) reuseFiles(i int, e extract.FileExtractor, c *cachedResult, res
 			delete(results, p)
 		}
 	}
-	r.problems = append(r.problems, c.Problems...)
+	for j, p := range c.Problems {
+		if j < len(c.ProblemLayers) && c.ProblemLayers[j] >= 0 && c.ProblemLayers[j] < len(r.layers) {
+			p.Layer = r.layers[c.ProblemLayers[j]].DiffID
+		}
+		r.problems = append(r.problems, p)
+	}
 }
 
 func (r *runner) results(extractor string) map[string]fileResult {
@@ -518,11 +552,26 @@ func (r *runner) finish(ctx context.Context) *Result {
 	return res
 }
 
-// TempDir makes a scratch directory under cacheDir for one run.
+// staleScratch is how long a scratch folder is left untouched before a
+// later scan removes it.
+const staleScratch = 24 * time.Hour
+
+// TempDir makes a scratch directory under cacheDir for one run, and
+// removes those that scans killed a day or more ago left behind.
 func TempDir(cacheDir string) (string, func(), error) {
 	base := cacheDir + "/tmp"
 	if err := os.MkdirAll(base, 0o700); err != nil {
 		return "", nil, err
+	}
+	// A scan that was killed (SIGKILL, a power cut) leaves its scratch
+	// folder; one untouched for a day belongs to no running scan.
+	if ents, err := os.ReadDir(base); err == nil {
+		for _, e := range ents {
+			if info, err := e.Info(); err == nil && e.IsDir() && strings.HasPrefix(e.Name(), "scan-") &&
+				time.Since(info.ModTime()) > staleScratch {
+				os.RemoveAll(filepath.Join(base, e.Name()))
+			}
+		}
 	}
 	dir, err := os.MkdirTemp(base, "scan-*")
 	if err != nil {

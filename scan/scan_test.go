@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lading-dev/lading/extract"
 	"github.com/lading-dev/lading/extract/list"
@@ -140,5 +141,30 @@ func TestProblemsAreNotRepeated(t *testing.T) {
 	}
 	if seen["app/a.lock\x00too many levels of symbolic links"] != 1 || seen["app/b.lock\x00too many levels of symbolic links"] != 1 {
 		t.Errorf("problems %+v, want each link of the loop named", res.Problems)
+	}
+}
+
+// A scratch folder a killed scan left a day ago goes; a recent one stays.
+func TestTempDirRemovesStaleScratch(t *testing.T) {
+	cache := t.TempDir()
+	old := filepath.Join(cache, "tmp", "scan-old")
+	recent := filepath.Join(cache, "tmp", "scan-recent")
+	for _, d := range []string{old, recent} {
+		must(t, os.MkdirAll(d, 0o700))
+		must(t, os.WriteFile(filepath.Join(d, "daemon-1.tar"), []byte("x"), 0o600))
+	}
+	day := time.Now().Add(-25 * time.Hour)
+	must(t, os.Chtimes(old, day, day))
+	dir, cleanup, err := scan.TempDir(cache)
+	must(t, err)
+	defer cleanup()
+	if _, err := os.Stat(old); !os.IsNotExist(err) {
+		t.Errorf("stale scratch folder still there: %v", err)
+	}
+	if _, err := os.Stat(recent); err != nil {
+		t.Errorf("recent scratch folder removed: %v", err)
+	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Error(err)
 	}
 }

@@ -45,11 +45,17 @@ func attribute(img *source.Image, rep *report.Report, df *origin.Dockerfile) (st
 			labels[k] = v
 		}
 	}
-	if m, err := img.Image.Manifest(); err == nil && m != nil {
-		for k, v := range m.Annotations {
-			labels[k] = v
+	// Only a registry's or layout's manifest is stored: for an archive or
+	// an Engine export go-containerregistry would compress every layer to
+	// write one, and it has no annotations.
+	if img.Kind == source.KindRegistry || img.Kind == source.KindOCILayout {
+		if m, err := img.Image.Manifest(); err == nil && m != nil {
+			for k, v := range m.Annotations {
+				labels[k] = v
+			}
 		}
 	}
+
 	layerIndex := map[string]int{}
 	for i, l := range rep.Layers {
 		layerIndex[l.DiffID] = i

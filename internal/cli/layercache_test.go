@@ -10,7 +10,7 @@ func TestParseBytes(t *testing.T) {
 			t.Errorf("parseBytes(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "lots", "-1GiB", "1e30", "GiB"} {
+	for _, bad := range []string{"", "lots", "-1GiB", "1e30", "GiB", "NaN", "nan", "Inf"} {
 		if _, err := parseBytes(bad); err == nil {
 			t.Errorf("parseBytes(%q) succeeded", bad)
 		}
