@@ -11,8 +11,8 @@ import (
 	"sort"
 	"sync"
 	"syscall"
-	"time"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"

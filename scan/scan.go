@@ -148,9 +148,9 @@ type runner struct {
 	// noCacheRead is set for a second run after a first one met a file
 	// whose contents the layer cache had left out.
 	noCacheRead bool
-	mu       sync.Mutex
-	open     []*os.File // layer cache entries being read
-	scratch  []*os.File // scratch records
+	mu          sync.Mutex
+	open        []*os.File // layer cache entries being read
+	scratch     []*os.File // scratch records
 }
 
 type fileResult struct {
