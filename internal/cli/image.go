@@ -67,6 +67,12 @@ func (f *scanFlags) validate() error {
 	if _, err := parseMaxAge(f.dbMaxAge); err != nil {
 		return err
 	}
+	if f.output != "" && f.output != "-" {
+		// Found before the scan rather than after it.
+		if st, err := os.Stat(filepath.Dir(f.output)); err != nil || !st.IsDir() {
+			return fmt.Errorf("--output %s: the folder %s does not exist", f.output, filepath.Dir(f.output))
+		}
+	}
 	switch f.dbStale {
 	case "warn", "fail":
 	default:

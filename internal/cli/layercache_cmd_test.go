@@ -47,3 +47,12 @@ func TestLayerCacheCommand(t *testing.T) {
 }
 
 var timesRE = regexp.MustCompile(`"(generated|age_hours)": ?("[^"]*"|[0-9.e+-]+)`)
+
+// An --output in a folder that does not exist fails before the scan.
+func TestOutputFolderCheckedFirst(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "no", "such", "r.json")
+	_, errOut, code := runCLI(t, "image", "oci-layout:/nonexistent", "--cache-dir", t.TempDir(), "-o", missing)
+	if code != cli.ExitError || !strings.Contains(errOut, "--output") || strings.Contains(errOut, "nonexistent") {
+		t.Errorf("exit %d, %q; want exit 2 naming --output before the image is opened", code, errOut)
+	}
+}
