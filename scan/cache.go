@@ -23,10 +23,13 @@ import (
 )
 
 // LayerCache keeps what reading each layer gave, so that a layer seen
-// before is not read again. An entry is keyed by the layer's chain ID (its
-// diff ID and those of every layer below it, as the OCI image spec defines
-// it: what an extractor finds in a layer can depend on the layers below,
-// the distribution release for one) and by the versions of the extractors
+// before is not read again. An entry is keyed by a chain of the layer's
+// digest and those of every layer below it, chained as the OCI image spec
+// chains diff IDs (what an extractor finds in a layer can depend on the
+// layers below, the distribution release for one): blob digests for
+// layers stored as blobs, which every read checks, diff IDs for the others,
+// which a hit checks by hashing the layer. It is also keyed by the versions
+// of the extractors
 // that read whole views (package databases, os-release), whose files the
 // entry keeps. It holds the layer's entries (names, kinds, links,
 // whiteouts), the contents of those whole-view files, and each per-file
