@@ -79,12 +79,12 @@ type cachedResult struct {
 	ProblemLayers []int `json:"problem_layers,omitempty"`
 }
 
-// chainIDs computes the OCI chain ID of every layer from the diff IDs:
-// ChainID(L0) = DiffID(L0), ChainID(Ln) = SHA-256(ChainID(Ln-1) + " " +
-// DiffID(Ln)). It returns nil when a diff ID is missing.
-func chainIDs(diffIDs []string) []string {
-	out := make([]string, len(diffIDs))
-	for i, d := range diffIDs {
+// chainIDs chains layer digests as the OCI image spec chains diff IDs:
+// Chain(L0) = ID(L0), Chain(Ln) = SHA-256(Chain(Ln-1) + " " + ID(Ln)). It
+// returns nil when a digest is missing.
+func chainIDs(ids []string) []string {
+	out := make([]string, len(ids))
+	for i, d := range ids {
 		if d == "" {
 			return nil
 		}
