@@ -311,3 +311,86 @@ func (c *LayerCache) evict() error {
 	}
 	return nil
 }
+
+// A side entry is a small value another stage keeps beside the layer
+// entries, under the same bound and eviction (the report stage keeps its
+// matching results so). Its file holds a magic line, the key, the value and
+// a CRC-32C of all three; it is named after a SHA-256 of the key.
+const (
+	sideMagic   = "lading-side/1\n"
+	sidePrefix  = "side-"
+	maxSideSize = 256 << 20
+)
+
+func (c *LayerCache) sidePath(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return filepath.Join(c.Dir, sidePrefix+hex.EncodeToString(sum[:]))
+}
+
+// ReadSide returns the value stored under key, or nil when there is none.
+// A damaged entry, or one of another key, is a miss and is removed.
+func (c *LayerCache) ReadSide(key string) []byte {
+	p := c.sidePath(key)
+	f, err := os.OpenFile(p, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		return nil
+	}
+	head := int64(len(sideMagic)) + 8 + int64(len(key))
+	if st.Size() < head+4 || st.Size() > maxSideSize {
+		os.Remove(p)
+		return nil
+	}
+	b := make([]byte, st.Size())
+	if _, err := io.ReadFull(f, b); err != nil {
+		return nil
+	}
+	body, tail := b[:len(b)-4], b[len(b)-4:]
+	klen := binary.LittleEndian.Uint64(body[len(sideMagic):])
+	if crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(tail) ||
+		string(body[:len(sideMagic)]) != sideMagic || klen != uint64(len(key)) ||
+		string(body[len(sideMagic)+8:head]) != key {
+		os.Remove(p)
+		return nil
+	}
+	now := time.Now()
+	os.Chtimes(p, now, now)
+	return body[head:]
+}
+
+// WriteSide stores value under key, replacing what was there.
+func (c *LayerCache) WriteSide(key string, value []byte) error {
+	if int64(len(sideMagic)+8+len(key)+len(value)+4) > maxSideSize {
+		return fmt.Errorf("layer cache: a side entry of %d bytes is over the %d-byte limit", len(value), maxSideSize)
+	}
+	if err := os.MkdirAll(c.Dir, 0o700); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(c.Dir, ".tmp-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name()) // fails harmlessly once renamed
+	b := make([]byte, 0, len(sideMagic)+8+len(key)+len(value)+4)
+	b = append(b, sideMagic...)
+	b = binary.LittleEndian.AppendUint64(b, uint64(len(key)))
+	b = append(b, key...)
+	b = append(b, value...)
+	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+	if _, err := f.Write(b); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), c.sidePath(key))
+}
+
+// Evict removes the entries used least recently until the directory is
+// within MaxBytes.
+func (c *LayerCache) Evict() error { return c.evict() }

@@ -4,6 +4,8 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
 	"os"
@@ -567,4 +569,96 @@ func TestLayerCacheFIFO(t *testing.T) {
 	case <-time.After(60 * time.Second):
 		t.Fatal("the scan hangs on a FIFO in the cache")
 	}
+}
+
+// Side entries: a value comes back under its key only; a damaged entry,
+// a truncated one, one written under another key and a FIFO at its name
+// are misses; they count towards the bound and are evicted with the
+// layer entries.
+func TestLayerCacheSideEntries(t *testing.T) {
+	dir := t.TempDir()
+	c := &scan.LayerCache{Dir: dir, MaxBytes: 1 << 20}
+	if got := c.ReadSide("k1"); got != nil {
+		t.Fatalf("empty cache gave %q", got)
+	}
+	if err := c.WriteSide("k1", []byte(`{"a":1}`)); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.ReadSide("k1"); string(got) != `{"a":1}` {
+		t.Fatalf("ReadSide(k1) = %q", got)
+	}
+	if got := c.ReadSide("k2"); got != nil {
+		t.Fatalf("ReadSide(k2) = %q, want a miss", got)
+	}
+	ents, _ := filepath.Glob(filepath.Join(dir, "side-*"))
+	if len(ents) != 1 {
+		t.Fatalf("%d side files, want 1", len(ents))
+	}
+	p := ents[0]
+	good, _ := os.ReadFile(p)
+	damaged := map[string][]byte{
+		"flipped byte":  append(append([]byte{}, good[:len(good)-6]...), good[len(good)-6]^1, good[len(good)-5], good[len(good)-4], good[len(good)-3], good[len(good)-2], good[len(good)-1]),
+		"truncated":     good[:len(good)-3],
+		"empty":         {},
+		"another key's": nil,
+	}
+	for name, b := range damaged {
+		if b == nil {
+			// k3's valid entry moved to k1's name.
+			c.WriteSide("k3", []byte("other"))
+			other, _ := filepath.Glob(filepath.Join(dir, "side-*"))
+			for _, o := range other {
+				if o != p {
+					must(t, os.Rename(o, p))
+				}
+			}
+		} else {
+			must(t, os.WriteFile(p, b, 0o600))
+		}
+		if got := c.ReadSide("k1"); got != nil {
+			t.Errorf("%s entry: ReadSide = %q, want a miss", name, got)
+		}
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("%s entry was not removed", name)
+		}
+	}
+	must(t, syscall.Mkfifo(p, 0o600))
+	done := make(chan []byte)
+	go func() { done <- c.ReadSide("k1") }()
+	select {
+	case got := <-done:
+		if got != nil {
+			t.Errorf("FIFO: ReadSide = %q", got)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("ReadSide hung on a FIFO")
+	}
+	os.Remove(p)
+
+	// Eviction: 20 entries of 100 KiB under a 1 MiB bound keep the newest.
+	for i := 0; i < 20; i++ {
+		key := string(rune('a' + i))
+		must(t, c.WriteSide(key, bytes.Repeat([]byte{byte(i)}, 100<<10)))
+		old := time.Now().Add(time.Duration(i-40) * time.Minute)
+		os.Chtimes(filepath.Join(dir, sideName(key)), old, old)
+	}
+	must(t, c.Evict())
+	var total int64
+	all, _ := os.ReadDir(dir)
+	for _, e := range all {
+		info, _ := e.Info()
+		total += info.Size()
+	}
+	if total > 1<<20 {
+		t.Errorf("%d bytes after eviction, bound 1 MiB", total)
+	}
+	if c.ReadSide("t") == nil || c.ReadSide("a") != nil {
+		t.Error("eviction kept the oldest entry or removed the newest")
+	}
+}
+
+// sideName is the file name of the side entry under key.
+func sideName(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return "side-" + hex.EncodeToString(sum[:])
 }

@@ -206,7 +206,15 @@ func (g *globals) openScanDB(ctx context.Context, cache string, f *scanFlags) (*
 // it and sets the exit code: what image, fs and sbom scan share once they
 // have an inventory. warnings, already printed, go in the report first.
 func (g *globals) finishScan(ctx context.Context, db *store.Store, img *source.Image, inv *scan.Result, f *scanFlags, pol *policySet, warnings []string) error {
-	rep, err := buildReport(ctx, db, img, inv)
+	cacheDir, err := g.cache()
+	if err != nil {
+		return err
+	}
+	lc, err := f.layerCache.cache(cacheDir)
+	if err != nil {
+		return err
+	}
+	rep, err := buildReport(ctx, db, img, inv, lc)
 	if err != nil {
 		return err
 	}
@@ -218,7 +226,7 @@ func (g *globals) finishScan(ctx context.Context, db *store.Store, img *source.I
 		}
 		rep.Warnings = append(rep.Warnings, w)
 	}
-	judged, err := pol.judge(ctx, db, img, rep, report.Filter{Severities: f.severities(), IgnoreUnfixed: f.ignoreUnfixed}, f.policy.sortBy)
+	judged, err := pol.judge(img, rep, report.Filter{Severities: f.severities(), IgnoreUnfixed: f.ignoreUnfixed}, f.policy.sortBy)
 	if err != nil {
 		return err
 	}

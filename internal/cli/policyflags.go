@@ -1,13 +1,11 @@
 package cli
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/lading-dev/lading/advisory/store"
 	"github.com/lading-dev/lading/image/source"
 	"github.com/lading-dev/lading/origin"
 	"github.com/lading-dev/lading/policy"
@@ -102,15 +100,11 @@ func (p *policyFlags) load(f *scanFlags) (*policySet, error) {
 	return ps, nil
 }
 
-// judge runs the stages after matching, in order: enrichment (which sets
-// the headline severity the filters read), the base/own split, the
-// severity and fix filters, ignore rules and VEX, the baseline, and the
-// order. It returns the warnings to print on standard error; they are in
+// judge runs the stages after matching and enrichment, in order: the
+// base/own split, the severity and fix filters, ignore rules and VEX, the
+// baseline, and the order. It returns the warnings to print on standard error; they are in
 // the report's warnings too.
-func (ps *policySet) judge(ctx context.Context, db *store.Store, img *source.Image, rep *report.Report, filter report.Filter, sortBy string) ([]string, error) {
-	if err := newEnricher(db).enrich(ctx, rep.Vulnerabilities); err != nil {
-		return nil, fmt.Errorf("advisory database: %w", err)
-	}
+func (ps *policySet) judge(img *source.Image, rep *report.Report, filter report.Filter, sortBy string) ([]string, error) {
 	var warnings []string
 	w, err := attribute(img, rep, ps.dockerfile)
 	if err != nil {

@@ -62,9 +62,11 @@ func scanOptions(ctx context.Context, tmp string) scan.Options {
 	}
 }
 
-// buildReport matches the inventory against the database and assembles
-// the report.
-func buildReport(ctx context.Context, db *store.Store, img *source.Image, inv *scan.Result) (*report.Report, error) {
+// buildReport matches the inventory against the database, gives each
+// finding its title and what NVD, KEV and EPSS say of it, and assembles
+// the report. With a layer cache, the matching results of an inventory
+// seen before against the same database come from it.
+func buildReport(ctx context.Context, db *store.Store, img *source.Image, inv *scan.Result, cache *scan.LayerCache) (*report.Report, error) {
 	rep := newReport(img, inv)
 	meta, err := db.Metadata(ctx)
 	if err != nil {
@@ -74,6 +76,15 @@ func buildReport(ctx context.Context, db *store.Store, img *source.Image, inv *s
 		SchemaVersion: meta.SchemaVersion,
 		Built:         meta.Built,
 		AgeHours:      time.Since(meta.Built).Hours(),
+	}
+	key := ""
+	if cache != nil {
+		key = matchKey(ctx, db, inv.Distro, inv.Packages)
+	}
+	if m := readMatched(cache, key); m != nil {
+		rep.Vulnerabilities, rep.Unknowns = m.Vulnerabilities, m.Unknowns
+		rep.Summarize()
+		return rep, nil
 	}
 	if inv.Distro != nil && len(inv.Packages) > 0 {
 		res, err := match.Distro(ctx, db, inv.Distro, inv.Packages)
@@ -92,6 +103,11 @@ func buildReport(ctx context.Context, db *store.Store, img *source.Image, inv *s
 	if err := fillTitles(ctx, db, rep); err != nil {
 		return nil, err
 	}
+	// Enrichment sets the headline severity the filters read.
+	if err := newEnricher(db).enrich(ctx, rep.Vulnerabilities); err != nil {
+		return nil, fmt.Errorf("advisory database: %w", err)
+	}
+	writeMatched(cache, key, &matched{Vulnerabilities: rep.Vulnerabilities, Unknowns: rep.Unknowns})
 	rep.Summarize()
 	return rep, nil
 }
