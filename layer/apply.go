@@ -294,7 +294,14 @@ func (t *Tree) applyHardlink(index int, parent *node, base string, old *node, li
 		t.release(old)
 		delete(parent.children, base)
 	}
-	if !want || src == nil || src.kind != KindFile || !src.kept() {
+	if !want {
+		return nil
+	}
+	if src == nil || src.kind != KindFile || !src.kept() {
+		// A wanted path linked to a file that was not kept (its own
+		// name was not one an extractor wants): an entry that says so,
+		// rather than nothing.
+		parent.children[base] = &node{kind: KindFile, layer: index, link: linkname}
 		return nil
 	}
 	n := &node{kind: KindFile, layer: index, size: src.size, mode: src.mode}

@@ -98,7 +98,7 @@ func (l Limits) withDefaults() Limits {
 type node struct {
 	kind     Kind
 	layer    int         // index of the layer that last wrote this node
-	link     string      // symlink target
+	link     string      // symlink target; for a file, the hard link's target when its contents were not kept
 	data     []byte      // contents of a wanted file kept in memory
 	spill    string      // or the path of the file holding them
 	rec      io.ReaderAt // or the layer record holding them, from off
@@ -346,6 +346,8 @@ func (t *Tree) Unreadable(name string) string {
 		return err.Error()
 	case entry.kind == KindSymlink && (n == nil || (n.kind == KindFile && !n.kept())):
 		return fmt.Sprintf("is a link to %q, whose contents lading did not keep (it reads links to the files it looks for only when the target is itself one of them)", entry.link)
+	case entry.kind == KindFile && !entry.kept() && entry.link != "":
+		return fmt.Sprintf("is a hard link to %q, whose contents lading did not keep (it keeps the files it looks for, and hard links to them)", entry.link)
 	case entry.kind == KindFile && !entry.kept():
 		return "is a hard link to a file whose contents lading did not keep"
 	}

@@ -54,7 +54,7 @@ const DefaultLayerCacheBytes = 2 << 30
 
 const (
 	cacheMagic  = "lading-layer-cache/1\n"
-	cacheFormat = 1
+	cacheFormat = 2
 	trailerSize = 8 + 4 + 8 // header length, CRC-32C, total length
 )
 
@@ -199,6 +199,17 @@ func readEntry(f *os.File, chainID string) (*cacheHit, error) {
 	}
 	if hit.header.ChainID != chainID {
 		return nil, errors.New("entry of another layer")
+	}
+	// A checksum can be made to match; what the scan goes on to use is
+	// checked too.
+	for _, r := range hit.header.Results {
+		for _, pkgs := range r.Files {
+			for _, p := range pkgs {
+				if p == nil {
+					return nil, errors.New("an empty package in a result")
+				}
+			}
+		}
 	}
 	start := int64(len(cacheMagic)) + hlen
 	hit.record = io.NewSectionReader(f, start, size-trailerSize-start)

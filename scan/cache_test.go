@@ -5,11 +5,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
+	"hash/crc32"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"sync"
 	"syscall"
@@ -661,4 +664,61 @@ func TestLayerCacheSideEntries(t *testing.T) {
 func sideName(key string) string {
 	sum := sha256.Sum256([]byte(key))
 	return "side-" + hex.EncodeToString(sum[:])
+}
+
+// An entry whose checksum was made to match contents a scan cannot use (a
+// null package, a damaged record) is a miss, not a crash.
+func TestLayerCacheResealedDamage(t *testing.T) {
+	one, _ := cacheImages(t)
+	cache := &scan.LayerCache{Dir: filepath.Join(t.TempDir(), "layers")}
+	want := resultJSON(t, scanCached(t, one, cache, allExtractors()).res)
+	edits := map[string]func(header, record []byte) ([]byte, []byte){
+		"null package": func(h, r []byte) ([]byte, []byte) {
+			return bytes.Replace(h, []byte(`[{"name"`), []byte(`[null,{"name"`), 1), r
+		},
+		"record cut short": func(h, r []byte) ([]byte, []byte) { return h, r[:len(r)/2] },
+	}
+	for name, edit := range edits {
+		changed := 0
+		for _, n := range entries(t, cache.Dir) {
+			if reseal(t, filepath.Join(cache.Dir, n), edit) {
+				changed++
+			}
+		}
+		if changed == 0 {
+			t.Fatalf("%s: no entry to change", name)
+		}
+		got := scanCached(t, one, cache, allExtractors())
+		if s := resultJSON(t, got.res); s != want {
+			t.Errorf("%s: results differ:\n%s\nwant\n%s", name, s, want)
+		}
+	}
+}
+
+// reseal rewrites a layer cache entry with its header and record edited,
+// and a checksum that matches; it reports whether the edit changed it.
+func reseal(t *testing.T, path string, edit func(header, record []byte) ([]byte, []byte)) bool {
+	t.Helper()
+	const magic = "lading-layer-cache/1\n"
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := b[len(b)-20:]
+	hlen := int(binary.LittleEndian.Uint64(tr[0:8]))
+	header := b[len(magic) : len(magic)+hlen]
+	record := b[len(magic)+hlen : len(b)-20]
+	h2, r2 := edit(slices.Clone(header), slices.Clone(record))
+	if bytes.Equal(h2, header) && bytes.Equal(r2, record) {
+		return false
+	}
+	out := append([]byte(magic), h2...)
+	out = append(out, r2...)
+	out = binary.LittleEndian.AppendUint64(out, uint64(len(h2)))
+	out = binary.LittleEndian.AppendUint32(out, crc32.Checksum(out, crc32.MakeTable(crc32.Castagnoli)))
+	out = binary.LittleEndian.AppendUint64(out, uint64(len(out)+8))
+	if err := os.WriteFile(path, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return true
 }

@@ -143,8 +143,11 @@ func fillIDs(img *Image) error {
 
 // diffIDChecked is an archive image whose layers are checked, as they are
 // read, against the diff_ids of its config: go-containerregistry takes an
-// archive's layer files on trust, and a layer that is not what the config
-// says is an error (ErrDigestMismatch) at the end of its stream.
+// archive's uncompressed layer files on trust, and computes a compressed
+// one's diff ID from its contents, so that a layer that is not what the
+// config says would go unnoticed. Here the config's diff ID is the layer's
+// diff ID, and a layer whose contents hash to another is an error
+// (ErrDigestMismatch) at the end of its stream.
 type diffIDChecked struct{ v1.Image }
 
 func (i diffIDChecked) Layers() ([]v1.Layer, error) {
@@ -152,23 +155,32 @@ func (i diffIDChecked) Layers() ([]v1.Layer, error) {
 	if err != nil {
 		return nil, err
 	}
+	cfg, err := i.Image.ConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	ids := cfg.RootFS.DiffIDs
+	if len(ids) != len(ls) {
+		return nil, fmt.Errorf("the config lists %d diff IDs for %d layers", len(ids), len(ls))
+	}
 	out := make([]v1.Layer, len(ls))
 	for n, l := range ls {
-		out[n] = checkedLayer{l}
+		out[n] = checkedLayer{l, ids[n]}
 	}
 	return out, nil
 }
 
-type checkedLayer struct{ v1.Layer }
+type checkedLayer struct {
+	v1.Layer
+	diffID v1.Hash // what the config says
+}
+
+func (l checkedLayer) DiffID() (v1.Hash, error) { return l.diffID, nil }
 
 func (l checkedLayer) Uncompressed() (io.ReadCloser, error) {
-	want, err := l.DiffID()
-	if err != nil {
-		return nil, err
-	}
 	rc, err := l.Layer.Uncompressed()
 	if err != nil {
 		return nil, err
 	}
-	return verifying(rc, want, -1)
+	return verifying(rc, l.diffID, -1)
 }

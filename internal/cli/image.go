@@ -67,11 +67,8 @@ func (f *scanFlags) validate() error {
 	if _, err := parseMaxAge(f.dbMaxAge); err != nil {
 		return err
 	}
-	if f.output != "" && f.output != "-" {
-		// Found before the scan rather than after it.
-		if st, err := os.Stat(filepath.Dir(f.output)); err != nil || !st.IsDir() {
-			return fmt.Errorf("--output %s: the folder %s does not exist", f.output, filepath.Dir(f.output))
-		}
+	if err := checkOutputFolder(f.output); err != nil {
+		return err
 	}
 	switch f.dbStale {
 	case "warn", "fail":
@@ -260,6 +257,18 @@ func (g *globals) writeReport(rep *report.Report, f *scanFlags) error {
 		colour = true
 	}
 	return renderReport(w, rep, f, colour)
+}
+
+// checkOutputFolder fails when --output names a file in a folder that does
+// not exist: found before a scan rather than after it.
+func checkOutputFolder(output string) error {
+	if output == "" || output == "-" {
+		return nil
+	}
+	if st, err := os.Stat(filepath.Dir(output)); err != nil || !st.IsDir() {
+		return fmt.Errorf("--output %s: the folder %s does not exist", output, filepath.Dir(output))
+	}
+	return nil
 }
 
 // writeOutput writes a report to path. A regular file (or a path that does

@@ -41,8 +41,8 @@ func (f *layerCacheFlags) cache(cacheDir string) (*scan.LayerCache, error) {
 }
 
 // parseBytes reads a size such as "512MiB", "2GiB", "1.5GB" or "1000000".
-func parseBytes(s string) (int64, error) {
-	s = strings.TrimSpace(s)
+func parseBytes(in string) (int64, error) {
+	s := strings.TrimSpace(in)
 	units := []struct {
 		suffix string
 		mult   float64
@@ -59,8 +59,14 @@ func parseBytes(s string) (int64, error) {
 		}
 	}
 	v, err := strconv.ParseFloat(s, 64)
-	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || v*mult > 1<<62 {
-		return 0, fmt.Errorf("%q is not a size (examples: 512MiB, 2GiB, 0 to turn the cache off)", s)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 {
+		return 0, fmt.Errorf("%q is not a size (examples: 512MiB, 2GiB, 0 to turn the cache off)", in)
+	}
+	if v*mult > 1<<62 {
+		return 0, fmt.Errorf("%q is more than 4 EiB", in)
+	}
+	if v > 0 && v*mult < 1 {
+		return 0, fmt.Errorf("%q is less than a byte (0 turns the cache off)", in)
 	}
 	return int64(v * mult), nil
 }

@@ -100,8 +100,10 @@ var timesRE = regexp.MustCompile(`"(generated|age_hours)": ?("[^"]*"|[0-9.e+-]+)
 // An --output in a folder that does not exist fails before the scan.
 func TestOutputFolderCheckedFirst(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "no", "such", "r.json")
-	_, errOut, code := runCLI(t, "image", "oci-layout:/nonexistent", "--cache-dir", t.TempDir(), "-o", missing)
-	if code != cli.ExitError || !strings.Contains(errOut, "--output") || strings.Contains(errOut, "nonexistent") {
-		t.Errorf("exit %d, %q; want exit 2 naming --output before the image is opened", code, errOut)
+	for _, cmd := range []string{"image", "sbom"} {
+		_, errOut, code := runCLI(t, cmd, "oci-layout:/nonexistent", "--cache-dir", t.TempDir(), "-o", missing)
+		if code != cli.ExitError || !strings.Contains(errOut, "--output") || strings.Contains(errOut, "nonexistent") {
+			t.Errorf("lading %s: exit %d, %q; want exit 2 naming --output before the image is opened", cmd, code, errOut)
+		}
 	}
 }

@@ -1,6 +1,10 @@
 package cli
 
-import "testing"
+import (
+	"strconv"
+	"strings"
+	"testing"
+)
 
 func TestParseBytes(t *testing.T) {
 	for in, want := range map[string]int64{
@@ -10,9 +14,11 @@ func TestParseBytes(t *testing.T) {
 			t.Errorf("parseBytes(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
-	for _, bad := range []string{"", "lots", "-1GiB", "1e30", "GiB", "NaN", "nan", "Inf"} {
+	for _, bad := range []string{"", "lots", "-1GiB", "1e30", "GiB", "NaN", "nan", "Inf", "0.5", "1e-9", "8EiB", "100000000000G"} {
 		if _, err := parseBytes(bad); err == nil {
 			t.Errorf("parseBytes(%q) succeeded", bad)
+		} else if !strings.Contains(err.Error(), strconv.Quote(bad)) {
+			t.Errorf("parseBytes(%q): %v does not quote the input", bad, err)
 		}
 	}
 }

@@ -41,6 +41,9 @@ lading sbom scan FILE matches an SBOM, lading's or another tool's, as a scan.`,
 			default:
 				return fmt.Errorf("--format %q: want cyclonedx or spdx", format)
 			}
+			if err := checkOutputFolder(output); err != nil {
+				return err
+			}
 			return g.runSBOM(cmd, args[0], format, output, source.Options{Platform: platform, Insecure: insecure}, &layerCache)
 		},
 	}

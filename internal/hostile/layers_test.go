@@ -77,6 +77,28 @@ func TestLinksOutOfRootAndLoops(t *testing.T) {
 	}
 }
 
+// A hard link at a path lading reads, to a file at a path it does not
+// (kept by neither name, since the target streams by first): recorded
+// under problems with the target's name, in the same layer and across
+// layers, rather than passed over in silence.
+func TestHardLinkToUnkeptFile(t *testing.T) {
+	s := newSandbox(t)
+	lock := `{"name":"x","lockfileVersion":3,"packages":{"":{"name":"x"},"node_modules/left-pad":{"version":"1.3.0"}}}`
+	base := layerOf(t,
+		dir("etc/"), file("etc/os-release", alpineRelease),
+		dir("app/"), file("app/data.json", lock),
+		dir("srv/"), hardlink("srv/package-lock.json", "app/data.json"),
+	)
+	next := layerOf(t, dir("opt/"), hardlink("opt/package-lock.json", "app/data.json"))
+	o := s.lading(t, context.Background(), "image", "docker-archive:"+dockerArchive(t, imageOf(t, base, next)))
+	if o.code != 0 {
+		t.Fatalf("exit %d: %s", o.code, o.stderr)
+	}
+	for _, p := range []string{"srv/package-lock.json", "opt/package-lock.json"} {
+		problem(t, o.rep, p, `hard link to "app/data.json"`, "did not keep")
+	}
+}
+
 // A directory replaced by a symlink in a later layer: what the lower layer
 // had under the directory is gone from the squashed view.
 func TestDirectoryReplacedBySymlink(t *testing.T) {

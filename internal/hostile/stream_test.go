@@ -192,6 +192,31 @@ func TestArchiveDigestMismatch(t *testing.T) {
 	}
 }
 
+// The same with gzip layers, whose diff IDs go-containerregistry computes
+// from their contents rather than take from the config: a layer claiming
+// another layer's diff ID is an error, and can neither take that layer's
+// cached results nor leave its own under that layer's name.
+func TestArchiveGzipDigestMismatch(t *testing.T) {
+	honest := tarBytes(t, file("etc/os-release", alpineRelease))
+	other := tarBytes(t, file("etc/os-release", strings.ReplaceAll(alpineRelease, "3.20.3", "3.19.1")))
+	good := rawArchive(t, []string{sha(honest)}, gz(t, honest))
+	lying := rawArchive(t, []string{sha(honest)}, gz(t, other))
+
+	s := newSandbox(t)
+	want := s.scanOK(t, "docker-archive:"+good)
+	o := s.scanFails(t, context.Background(), "docker-archive:"+lying)
+	if !strings.Contains(o.stderr, sha(honest)) || !strings.Contains(o.stderr, "digest mismatch") {
+		t.Errorf("gzip layer with another layer's diff_id, after that layer was cached: %s", o.stderr)
+	}
+
+	s = newSandbox(t)
+	s.scanFails(t, context.Background(), "docker-archive:"+lying)
+	got := s.scanOK(t, "docker-archive:"+good)
+	if got.Target.OS == nil || want.Target.OS == nil || got.Target.OS.Version != want.Target.OS.Version || got.Target.OS.Version != "3.20.3" {
+		t.Errorf("honest archive after a lying one: OS %+v, want %+v", got.Target.OS, want.Target.OS)
+	}
+}
+
 // An OCI layout with a corrupted blob (same size, other bytes): an error
 // naming the blob's digest.
 func TestLayoutCorruptBlob(t *testing.T) {
