@@ -330,7 +330,7 @@ func (c *LayerCache) evict() error {
 const (
 	sideMagic   = "lading-side/1\n"
 	sidePrefix  = "side-"
-	maxSideSize = 256 << 20
+	maxSideSize = 32 << 20
 )
 
 func (c *LayerCache) sidePath(key string) string {

@@ -1,16 +1,19 @@
 package source
 
 import (
+	"archive/tar"
 	"bufio"
 	"compress/gzip"
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	kgzip "github.com/klauspost/compress/gzip"
 )
 
 // MaxSpool bounds what a source writes to its temporary directory for one
@@ -79,7 +82,7 @@ func openArchive(ref string, opts Options) (*Image, error) {
 		}
 		return nil, fmt.Errorf("docker-archive %s: %w", path, err)
 	}
-	img.Image = diffIDChecked{v1img}
+	img.Image = diffIDChecked{Image: v1img, archive: plain}
 	// An archive has no registry manifest digest (computing one would mean
 	// compressing every layer), only the image ID.
 	cfg, err := v1img.ConfigName()
@@ -148,7 +151,10 @@ func fillIDs(img *Image) error {
 // config says would go unnoticed. Here the config's diff ID is the layer's
 // diff ID, and a layer whose contents hash to another is an error
 // (ErrDigestMismatch) at the end of its stream.
-type diffIDChecked struct{ v1.Image }
+type diffIDChecked struct {
+	v1.Image
+	archive string // the plain tar
+}
 
 func (i diffIDChecked) Layers() ([]v1.Layer, error) {
 	ls, err := i.Image.Layers()
@@ -163,11 +169,92 @@ func (i diffIDChecked) Layers() ([]v1.Layer, error) {
 	if len(ids) != len(ls) {
 		return nil, fmt.Errorf("the config lists %d diff IDs for %d layers", len(ids), len(ls))
 	}
+	files, err := i.layerFiles(len(ls))
+	if err != nil {
+		return nil, err
+	}
 	out := make([]v1.Layer, len(ls))
+	first := map[v1.Hash]int{}
 	for n, l := range ls {
+		m, seen := first[ids[n]]
+		if !seen {
+			first[ids[n]] = n
+		}
+		// go-containerregistry finds a plain archive's layer file by its
+		// diff ID, so that of two layers claiming one diff ID it would
+		// read the first one's file twice: the second is read from its
+		// own file here, and checked like the others.
+		if seen && files != nil && files[n] != files[m] {
+			l = archiveFileLayer{Layer: l, archive: i.archive, file: files[n]}
+		}
 		out[n] = checkedLayer{l, ids[n]}
 	}
 	return out, nil
+}
+
+// layerFiles returns the names of the image's layer files in the archive,
+// from manifest.json, or nil when the image's entry cannot be told.
+func (i diffIDChecked) layerFiles(n int) ([]string, error) {
+	m, err := tarball.LoadManifest(func() (io.ReadCloser, error) { return os.Open(i.archive) })
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := i.Image.ConfigName()
+	if err != nil {
+		return nil, err
+	}
+	var match []tarball.Descriptor
+	for _, d := range m {
+		if len(d.Layers) == n && strings.Contains(d.Config, cfg.Hex) {
+			match = append(match, d)
+		}
+	}
+	if len(match) == 0 && len(m) == 1 && len(m[0].Layers) == n {
+		match = m
+	}
+	if len(match) == 0 {
+		return nil, nil
+	}
+	return match[0].Layers, nil
+}
+
+// archiveFileLayer is a layer read from its own file in the archive.
+type archiveFileLayer struct {
+	v1.Layer
+	archive, file string
+}
+
+func (l archiveFileLayer) Uncompressed() (io.ReadCloser, error) {
+	want := path.Clean(l.file)
+	// docker save writes a layer it has already written as a symbolic
+	// link to the first copy; follow a few.
+	for hops := 0; hops < 8; hops++ {
+		f, err := os.Open(l.archive)
+		if err != nil {
+			return nil, err
+		}
+		tr := tar.NewReader(f)
+		for {
+			h, err := tr.Next()
+			if err != nil {
+				f.Close()
+				if err == io.EOF {
+					return nil, fmt.Errorf("layer file %s: not in the archive", l.file)
+				}
+				return nil, fmt.Errorf("layer file %s: %w", l.file, err)
+			}
+			if path.Clean(h.Name) != want {
+				continue
+			}
+			if h.Typeflag == tar.TypeSymlink {
+				f.Close()
+				want = path.Clean(path.Join(path.Dir(want), h.Linkname))
+				break
+			}
+			return readCloser{tr, f.Close}, nil
+		}
+	}
+	return nil, fmt.Errorf("layer file %s: too many levels of symbolic links", l.file)
 }
 
 type checkedLayer struct {
@@ -177,10 +264,31 @@ type checkedLayer struct {
 
 func (l checkedLayer) DiffID() (v1.Hash, error) { return l.diffID, nil }
 
+// Uncompressed reads the layer's tar. go-containerregistry tells from an
+// archive's first layer file whether all of them are compressed; a later
+// one that is gzip while the first is a plain tar (which docker load and
+// skopeo accept) is inflated here, as Docker does, by its magic number.
 func (l checkedLayer) Uncompressed() (io.ReadCloser, error) {
 	rc, err := l.Layer.Uncompressed()
 	if err != nil {
 		return nil, err
 	}
-	return verifying(rc, l.diffID, -1)
+	br := bufio.NewReaderSize(rc, 1<<16)
+	var r io.ReadCloser = readCloser{br, rc.Close}
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := kgzip.NewReader(br)
+		if err != nil {
+			rc.Close()
+			return nil, fmt.Errorf("gzip: %w", err)
+		}
+		r = readCloser{zr, func() error { zr.Close(); return rc.Close() }}
+	}
+	return verifying(r, l.diffID, -1)
 }
+
+type readCloser struct {
+	io.Reader
+	close func() error
+}
+
+func (r readCloser) Close() error { return r.close() }

@@ -265,8 +265,11 @@ func checkOutputFolder(output string) error {
 	if output == "" || output == "-" {
 		return nil
 	}
-	if st, err := os.Stat(filepath.Dir(output)); err != nil || !st.IsDir() {
-		return fmt.Errorf("--output %s: the folder %s does not exist", output, filepath.Dir(output))
+	dir := filepath.Dir(output)
+	if st, err := os.Stat(dir); err != nil {
+		return fmt.Errorf("--output %s: the folder %s does not exist", output, dir)
+	} else if !st.IsDir() {
+		return fmt.Errorf("--output %s: %s is not a folder", output, dir)
 	}
 	return nil
 }

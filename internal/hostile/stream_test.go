@@ -217,6 +217,44 @@ func TestArchiveGzipDigestMismatch(t *testing.T) {
 	}
 }
 
+// A docker archive whose first layer is a plain tar and whose second is
+// gzip (go-containerregistry judges them all by the first): the second is
+// inflated and checked against its diff ID, and one that lies about it is
+// reported with the hash of its contents, not of its gzip bytes.
+func TestArchiveMixedCompression(t *testing.T) {
+	base := tarBytes(t, file("etc/os-release", alpineRelease))
+	top := tarBytes(t, dir("srv/"), file("srv/package-lock.json", `{"name":"x","lockfileVersion":3,"packages":{"":{"name":"x"},"node_modules/left-pad":{"version":"1.3.0"}}}`))
+	s := newSandbox(t)
+	r := s.scanOK(t, "docker-archive:"+rawArchive(t, []string{sha(base), sha(top)}, base, gz(t, top)))
+	if got := packageNames(r); len(got) != 1 || got[0] != "npm:left-pad@1.3.0" {
+		t.Errorf("packages of a plain-then-gzip archive: %v", got)
+	}
+	other := sha([]byte("another layer"))
+	o := s.scanFails(t, context.Background(), "docker-archive:"+rawArchive(t, []string{sha(base), other}, base, gz(t, top)))
+	if !strings.Contains(o.stderr, "content hashes to "+sha(top)) || !strings.Contains(o.stderr, other) || !strings.Contains(o.stderr, "digest mismatch") {
+		t.Errorf("lying gzip layer after a plain one: %s", o.stderr)
+	}
+}
+
+// Two layers claiming one diff ID: go-containerregistry would read the
+// first one's file for both, hiding the second; each is read from its own
+// file, so the lie is a digest mismatch, and true duplicates still scan.
+func TestArchiveDuplicateDiffIDs(t *testing.T) {
+	base := tarBytes(t, file("etc/os-release", alpineRelease))
+	top := tarBytes(t, dir("srv/"), file("srv/package-lock.json", `{"name":"x","lockfileVersion":3,"packages":{"":{"name":"x"},"node_modules/left-pad":{"version":"1.3.0"}}}`))
+	s := newSandbox(t)
+	for _, layers := range [][][]byte{{base, top}, {base, gz(t, top)}} {
+		o := s.scanFails(t, context.Background(), "docker-archive:"+rawArchive(t, []string{sha(base), sha(base)}, layers...))
+		if !strings.Contains(o.stderr, "content hashes to "+sha(top)) || !strings.Contains(o.stderr, "digest mismatch") {
+			t.Errorf("second layer claiming the first one's diff ID: %s", o.stderr)
+		}
+	}
+	r := s.scanOK(t, "docker-archive:"+rawArchive(t, []string{sha(base), sha(top), sha(top)}, base, top, top))
+	if got := packageNames(r); len(got) != 1 || got[0] != "npm:left-pad@1.3.0" {
+		t.Errorf("packages of an archive with a layer twice: %v", got)
+	}
+}
+
 // An OCI layout with a corrupted blob (same size, other bytes): an error
 // naming the blob's digest.
 func TestLayoutCorruptBlob(t *testing.T) {
