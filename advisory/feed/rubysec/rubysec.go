@@ -116,6 +116,9 @@ func (a *Advisory) IDs(file string) (string, []string) {
 // exactly those below one version.
 func Convert(a *Advisory, file, ns string) (feed.Entry, error) {
 	id, aliases := a.IDs(file)
+	if id == "" {
+		return feed.Entry{}, fmt.Errorf("no advisory ID: no cve, ghsa or osvdb, and the file name %q gives none", file)
+	}
 	v := advisory.Vulnerability{
 		ID:      id,
 		Aliases: aliases,

@@ -235,3 +235,20 @@ func TestMalformedArchives(t *testing.T) {
 		t.Errorf("oversized entry: %v", err)
 	}
 }
+
+// An advisory with no cve, ghsa or osvdb, in a file whose name gives no
+// ID either (".yml"), is refused rather than stored without an ID; the
+// file name serves when it does give one. Found by FuzzParse.
+func TestNoID(t *testing.T) {
+	a, err := Parse([]byte("gem: rack\npatched_versions:\n  - \">= 2.0\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Convert(a, "gems/rack/.yml", NamespaceGems); err == nil || !strings.Contains(err.Error(), "no advisory ID") {
+		t.Errorf("Convert of an advisory without an ID: %v", err)
+	}
+	e, err := Convert(a, "gems/rack/CVE-2099-0001.yml", NamespaceGems)
+	if err != nil || e.Vuln.ID != "CVE-2099-0001" {
+		t.Errorf("Convert with the ID in the file name: %+v, %v", e.Vuln, err)
+	}
+}
