@@ -271,10 +271,10 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// evict removes the entries used least recently until the directory holds
+// Evict removes the entries used least recently until the directory holds
 // at most MaxBytes, and temporary files a crashed writer left more than an
 // hour ago.
-func (c *LayerCache) evict() error {
+func (c *LayerCache) Evict() error {
 	limit := c.MaxBytes
 	if limit <= 0 {
 		limit = DefaultLayerCacheBytes
@@ -401,7 +401,3 @@ func (c *LayerCache) WriteSide(key string, value []byte) error {
 	}
 	return os.Rename(f.Name(), c.sidePath(key))
 }
-
-// Evict removes the entries used least recently until the directory is
-// within MaxBytes.
-func (c *LayerCache) Evict() error { return c.evict() }

@@ -192,7 +192,7 @@ func (r *runner) image(ctx context.Context, img v1.Image, storesBlobs bool) erro
 	if r.opts.Cache != nil {
 		// Also after a scan that wrote nothing: the bound may have been
 		// lowered since.
-		r.opts.Cache.evict()
+		r.opts.Cache.Evict()
 	}
 	return nil
 }

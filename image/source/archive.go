@@ -169,23 +169,29 @@ func (i diffIDChecked) Layers() ([]v1.Layer, error) {
 	if len(ids) != len(ls) {
 		return nil, fmt.Errorf("the config lists %d diff IDs for %d layers", len(ids), len(ls))
 	}
-	files, err := i.layerFiles(len(ls))
-	if err != nil {
-		return nil, err
-	}
-	out := make([]v1.Layer, len(ls))
+	// go-containerregistry finds a plain archive's layer file by its diff
+	// ID, so that of two layers claiming one diff ID it would read the
+	// first one's file twice: the second is read from its own file here
+	// (named in manifest.json, read only then), and checked like the
+	// others.
+	var files []string
+	loaded := false
 	first := map[v1.Hash]int{}
+	out := make([]v1.Layer, len(ls))
 	for n, l := range ls {
 		m, seen := first[ids[n]]
 		if !seen {
 			first[ids[n]] = n
-		}
-		// go-containerregistry finds a plain archive's layer file by its
-		// diff ID, so that of two layers claiming one diff ID it would
-		// read the first one's file twice: the second is read from its
-		// own file here, and checked like the others.
-		if seen && files != nil && files[n] != files[m] {
-			l = archiveFileLayer{Layer: l, archive: i.archive, file: files[n]}
+		} else {
+			if !loaded {
+				if files, err = i.layerFiles(len(ls)); err != nil {
+					return nil, err
+				}
+				loaded = true
+			}
+			if files != nil && files[n] != files[m] {
+				l = archiveFileLayer{Layer: l, archive: i.archive, file: files[n]}
+			}
 		}
 		out[n] = checkedLayer{l, ids[n]}
 	}

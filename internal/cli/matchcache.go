@@ -1,13 +1,13 @@
 package cli
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
 
+	"github.com/lading-dev/lading/advisory"
 	"github.com/lading-dev/lading/advisory/store"
 	"github.com/lading-dev/lading/report"
 	"github.com/lading-dev/lading/scan"
@@ -32,7 +32,7 @@ type matched struct {
 // the program by its executable's path, size and modification time, so
 // that a rebuilt lading never reads what an older one cached. "" when
 // either cannot be named: then nothing is cached.
-func matchKey(ctx context.Context, db *store.Store, distro, pkgs any) string {
+func matchKey(db *store.Store, meta *advisory.Metadata, distro, pkgs any) string {
 	exe, err := os.Executable()
 	if err != nil {
 		return ""
@@ -42,10 +42,6 @@ func matchKey(ctx context.Context, db *store.Store, distro, pkgs any) string {
 		return ""
 	}
 	ds, err := os.Stat(db.Path())
-	if err != nil {
-		return ""
-	}
-	meta, err := db.Metadata(ctx)
 	if err != nil {
 		return ""
 	}

@@ -90,11 +90,7 @@ func TestProgressOnlyOnATerminal(t *testing.T) {
 		t.Errorf("the line is left on the terminal:\n%q", tty)
 	}
 	// Anything else written there starts on a cleared line.
-	for _, line := range strings.SplitAfter(tty, "\n") {
-		if i := strings.Index(line, "lading:"); i > 0 && !strings.HasSuffix(line[:i], clearLine) {
-			t.Errorf("a message shares a line with the progress: %q", line)
-		}
-	}
+	startsCleared(t, tty, "lading:")
 
 	quiet, qtty, code := runOnTTY(t, append(args, "-q")...)
 	if code != 0 || qtty != "" {
@@ -141,14 +137,21 @@ func TestDBUpdateProgressOnATerminal(t *testing.T) {
 	if last := tty[strings.LastIndex(tty, "\n")+1:]; last != "" && !strings.HasSuffix(last, clearLine) {
 		t.Errorf("the line is left on the terminal: %q", last)
 	}
-	for _, line := range strings.SplitAfter(tty, "\n") {
-		if i := strings.Index(line, "downloaded "); i > 0 && !strings.HasSuffix(line[:i], clearLine) {
-			t.Errorf("a log line shares a line with the progress: %q", line)
-		}
-	}
+	startsCleared(t, tty, "downloaded ")
 
 	_, qtty, code := runOnTTY(t, append(args, "--quiet")...)
 	if code != 0 || qtty != "" {
 		t.Errorf("--quiet: exit %d, terminal got %q", code, qtty)
+	}
+}
+
+// startsCleared checks that each message (text beginning with marker)
+// written to the terminal starts on a cleared line, not after progress.
+func startsCleared(t *testing.T, tty, marker string) {
+	t.Helper()
+	for _, line := range strings.SplitAfter(tty, "\n") {
+		if i := strings.Index(line, marker); i > 0 && !strings.HasSuffix(line[:i], clearLine) {
+			t.Errorf("%q shares a line with the progress: %q", marker, line)
+		}
 	}
 }

@@ -79,37 +79,45 @@ func buildReport(ctx context.Context, db *store.Store, img *source.Image, inv *s
 	}
 	key := ""
 	if cache != nil {
-		key = matchKey(ctx, db, inv.Distro, inv.Packages)
+		key = matchKey(db, meta, inv.Distro, inv.Packages)
 	}
 	if m := readMatched(cache, key); m != nil {
 		rep.Vulnerabilities, rep.Unknowns = m.Vulnerabilities, m.Unknowns
-		rep.Summarize()
-		return rep, nil
+	} else {
+		if err := matchInventory(ctx, db, inv, rep); err != nil {
+			return nil, err
+		}
+		writeMatched(cache, key, &matched{Vulnerabilities: rep.Vulnerabilities, Unknowns: rep.Unknowns})
 	}
+	rep.Summarize()
+	return rep, nil
+}
+
+// matchInventory puts in rep the findings and undecided packages of the
+// inventory, each finding with its title and enrichment.
+func matchInventory(ctx context.Context, db *store.Store, inv *scan.Result, rep *report.Report) error {
 	if inv.Distro != nil && len(inv.Packages) > 0 {
 		res, err := match.Distro(ctx, db, inv.Distro, inv.Packages)
 		if err != nil {
-			return nil, fmt.Errorf("matching: %w", err)
+			return fmt.Errorf("matching: %w", err)
 		}
 		addMatches(rep, res)
 	}
 	if len(inv.Packages) > 0 {
 		res, err := match.Language(ctx, db, inv.Packages)
 		if err != nil {
-			return nil, fmt.Errorf("matching language packages: %w", err)
+			return fmt.Errorf("matching language packages: %w", err)
 		}
 		addMatches(rep, res)
 	}
 	if err := fillTitles(ctx, db, rep); err != nil {
-		return nil, err
+		return err
 	}
 	// Enrichment sets the headline severity the filters read.
 	if err := newEnricher(db).enrich(ctx, rep.Vulnerabilities); err != nil {
-		return nil, fmt.Errorf("advisory database: %w", err)
+		return fmt.Errorf("advisory database: %w", err)
 	}
-	writeMatched(cache, key, &matched{Vulnerabilities: rep.Vulnerabilities, Unknowns: rep.Unknowns})
-	rep.Summarize()
-	return rep, nil
+	return nil
 }
 
 // fillTitles gives each finding the summary of its advisory record (of its
